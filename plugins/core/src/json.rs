@@ -1,0 +1,480 @@
+//! A byte-level JSON scanner that yields token spans instead of building a tree.
+//!
+//! The hot path never builds a `serde_json::Value`: a record is scanned once,
+//! every string, number and key is reported with its byte range, and the stages
+//! rewrite only the ranges they change. The scanner is iterative (an explicit
+//! stack, no recursion), so deep nesting costs heap, never host stack, and it
+//! stops at [`MAX_DEPTH`] so a hostile record cannot grow it without bound.
+//!
+//! It is strict about structure (brackets, commas, colons, literals, escapes)
+//! and lenient about number grammar; invalid UTF-8 is rejected before scanning
+//! by the caller, so every string range it yields is valid UTF-8.
+
+use std::borrow::Cow;
+
+/// Deepest nesting accepted; deeper records are scrubbed as text.
+pub const MAX_DEPTH: usize = 256;
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    ObjectStart,
+    ObjectEnd,
+    ArrayStart,
+    ArrayEnd,
+    /// An object key. `start..end` is the content between the quotes.
+    Key,
+    /// A string value. `start..end` is the content between the quotes.
+    String,
+    Number,
+    Literal,
+}
+
+/// One token: its kind, its byte range, and whether a string holds escapes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Token {
+    pub kind: Kind,
+    pub start: usize,
+    pub end: usize,
+    /// For strings and keys: the content holds at least one `\` escape.
+    pub escaped: bool,
+}
+
+impl Token {
+    /// The range of the whole token in the input (quotes included for strings).
+    pub fn outer(&self) -> (usize, usize) {
+        match self.kind {
+            Kind::Key | Kind::String => (self.start - 1, self.end + 1),
+            _ => (self.start, self.end),
+        }
+    }
+}
+
+/// Why a record is not JSON (it is then handled as text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NotJson;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A value must come next (document start, after `:`, after `,` in an array).
+    Value,
+    /// A value or `]` (just after `[`).
+    ValueOrClose,
+    /// A key must come next (after `,` in an object).
+    Key,
+    /// A key or `}` (just after `{`).
+    KeyOrClose,
+    Colon,
+    /// `,` or the container's close.
+    AfterValue,
+    Done,
+}
+
+/// Pull scanner over one JSON document.
+#[derive(Debug)]
+pub(crate) struct Scanner<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    stack: Vec<u8>,
+    state: State,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Scanner {
+            buf,
+            pos: 0,
+            stack: Vec::new(),
+            state: State::Value,
+        }
+    }
+
+    /// Current nesting depth (1 inside the root object).
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(&b) = self.buf.get(self.pos) {
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next token, `Ok(None)` at a well-formed end, `Err` on anything else.
+    pub fn next_token(&mut self) -> Result<Option<Token>, NotJson> {
+        loop {
+            self.skip_ws();
+            let Some(&b) = self.buf.get(self.pos) else {
+                return if self.state == State::Done {
+                    Ok(None)
+                } else {
+                    Err(NotJson)
+                };
+            };
+            match self.state {
+                State::Done => return Err(NotJson),
+                State::Colon => {
+                    if b != b':' {
+                        return Err(NotJson);
+                    }
+                    self.pos += 1;
+                    self.state = State::Value;
+                }
+                State::AfterValue => match b {
+                    b',' => {
+                        self.pos += 1;
+                        self.state = match self.stack.last() {
+                            Some(b'{') => State::Key,
+                            Some(_) => State::Value,
+                            None => return Err(NotJson),
+                        };
+                    }
+                    b'}' | b']' => return self.close(b),
+                    _ => return Err(NotJson),
+                },
+                State::Key | State::KeyOrClose => {
+                    if b == b'}' && self.state == State::KeyOrClose {
+                        return self.close(b);
+                    }
+                    if b != b'"' {
+                        return Err(NotJson);
+                    }
+                    let tok = self.string(Kind::Key)?;
+                    self.state = State::Colon;
+                    return Ok(Some(tok));
+                }
+                State::Value | State::ValueOrClose => {
+                    if b == b']' && self.state == State::ValueOrClose {
+                        return self.close(b);
+                    }
+                    return self.value(b).map(Some);
+                }
+            }
+        }
+    }
+
+    fn close(&mut self, b: u8) -> Result<Option<Token>, NotJson> {
+        let open = if b == b'}' { b'{' } else { b'[' };
+        if self.stack.pop() != Some(open) {
+            return Err(NotJson);
+        }
+        let start = self.pos;
+        self.pos += 1;
+        self.after_value();
+        let kind = if b == b'}' {
+            Kind::ObjectEnd
+        } else {
+            Kind::ArrayEnd
+        };
+        Ok(Some(Token {
+            kind,
+            start,
+            end: self.pos,
+            escaped: false,
+        }))
+    }
+
+    fn after_value(&mut self) {
+        self.state = if self.stack.is_empty() {
+            State::Done
+        } else {
+            State::AfterValue
+        };
+    }
+
+    fn value(&mut self, b: u8) -> Result<Token, NotJson> {
+        let start = self.pos;
+        match b {
+            b'{' | b'[' => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(NotJson);
+                }
+                self.stack.push(b);
+                self.pos += 1;
+                let (kind, state) = if b == b'{' {
+                    (Kind::ObjectStart, State::KeyOrClose)
+                } else {
+                    (Kind::ArrayStart, State::ValueOrClose)
+                };
+                self.state = state;
+                Ok(Token {
+                    kind,
+                    start,
+                    end: self.pos,
+                    escaped: false,
+                })
+            }
+            b'"' => {
+                let tok = self.string(Kind::String)?;
+                self.after_value();
+                Ok(tok)
+            }
+            b'-' | b'0'..=b'9' => {
+                let mut end = start + 1;
+                while let Some(&c) = self.buf.get(end) {
+                    if c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-') {
+                        end += 1;
+                    } else {
+                        break;
+                    }
+                }
+                if !self.buf[start..end].iter().any(u8::is_ascii_digit) {
+                    return Err(NotJson);
+                }
+                self.pos = end;
+                self.after_value();
+                Ok(Token {
+                    kind: Kind::Number,
+                    start,
+                    end,
+                    escaped: false,
+                })
+            }
+            b't' | b'f' | b'n' => {
+                let word: &[u8] = match b {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                if !self.buf[start..].starts_with(word) {
+                    return Err(NotJson);
+                }
+                self.pos = start + word.len();
+                self.after_value();
+                Ok(Token {
+                    kind: Kind::Literal,
+                    start,
+                    end: self.pos,
+                    escaped: false,
+                })
+            }
+            _ => Err(NotJson),
+        }
+    }
+
+    /// Scans a string whose opening quote is at `self.pos`.
+    fn string(&mut self, kind: Kind) -> Result<Token, NotJson> {
+        let start = self.pos + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            let rest = self.buf.get(i..).ok_or(NotJson)?;
+            let off = memchr::memchr2(b'"', b'\\', rest).ok_or(NotJson)?;
+            i += off;
+            if self.buf[i] == b'"' {
+                self.pos = i + 1;
+                return Ok(Token {
+                    kind,
+                    start,
+                    end: i,
+                    escaped,
+                });
+            }
+            escaped = true;
+            match self.buf.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    let hex = self.buf.get(i + 2..i + 6).ok_or(NotJson)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return Err(NotJson);
+                    }
+                    i += 6;
+                }
+                _ => return Err(NotJson),
+            }
+        }
+    }
+}
+
+/// Decodes the content of a JSON string (between the quotes).
+///
+/// Lone surrogates become U+FFFD: the text is only ever scanned and re-encoded.
+pub(crate) fn unescape(content: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr(b'\\', content).is_none() {
+        return String::from_utf8_lossy(content);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(content.len());
+    let mut i = 0;
+    while i < content.len() {
+        let b = content[i];
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let Some(&e) = content.get(i + 1) else { break };
+        i += 2;
+        let c = match e {
+            b'n' => '\n',
+            b't' => '\t',
+            b'r' => '\r',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'u' => {
+                let hi = hex4(content.get(i..i + 4));
+                i += 4;
+                if (0xD800..0xDC00).contains(&hi)
+                    && content.get(i) == Some(&b'\\')
+                    && content.get(i + 1) == Some(&b'u')
+                {
+                    let lo = hex4(content.get(i + 2..i + 6));
+                    if (0xDC00..0xE000).contains(&lo) {
+                        i += 6;
+                        let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                        char::from_u32(cp).unwrap_or('\u{fffd}')
+                    } else {
+                        '\u{fffd}'
+                    }
+                } else {
+                    char::from_u32(hi).unwrap_or('\u{fffd}')
+                }
+            }
+            other => other as char,
+        };
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn hex4(digits: Option<&[u8]>) -> u32 {
+    let Some(d) = digits else { return 0xFFFD };
+    let mut v = 0u32;
+    for &c in d {
+        let n = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return 0xFFFD,
+        };
+        v = v * 16 + u32::from(n);
+    }
+    v
+}
+
+/// Appends `s` to `out` as JSON string content (no surrounding quotes).
+pub(crate) fn escape_into(out: &mut Vec<u8>, s: &[u8]) {
+    let mut last = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&s[last..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+        } else {
+            out.extend_from_slice(esc);
+        }
+        last = i + 1;
+    }
+    out.extend_from_slice(&s[last..]);
+}
+
+/// `s` as a complete JSON string literal, quotes included.
+pub(crate) fn quote(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'"');
+    escape_into(&mut out, s);
+    out.push(b'"');
+    out
+}
+
+/// Checks that `buf` is one well-formed JSON document.
+#[cfg(test)]
+pub(crate) fn is_valid(buf: &[u8]) -> bool {
+    let mut s = Scanner::new(buf);
+    loop {
+        match s.next_token() {
+            Ok(Some(_)) => {}
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Result<Vec<Kind>, NotJson> {
+        let mut sc = Scanner::new(s.as_bytes());
+        let mut v = Vec::new();
+        while let Some(t) = sc.next_token()? {
+            v.push(t.kind);
+        }
+        Ok(v)
+    }
+
+    #[test]
+    fn scans_nested_documents() {
+        use Kind::*;
+        assert_eq!(
+            kinds(r#"{"a": [1, "x", {"b": null}], "c": {}}"#).unwrap(),
+            vec![
+                ObjectStart,
+                Key,
+                ArrayStart,
+                Number,
+                String,
+                ObjectStart,
+                Key,
+                Literal,
+                ObjectEnd,
+                ArrayEnd,
+                Key,
+                ObjectStart,
+                ObjectEnd,
+                ObjectEnd
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_documents() {
+        for bad in [
+            r#"{"a": 1"#,
+            r#"{"a" 1}"#,
+            r#"{"a": 1,}"#,
+            r#"{"a": tru}"#,
+            r#"{"a": "x\q"}"#,
+            r#"{"a": "unterminated}"#,
+            r#"[1 2]"#,
+            r#"{"a": 1}}"#,
+            r#"{"a": 1} x"#,
+            r#"{1: 2}"#,
+            "",
+        ] {
+            assert!(kinds(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(kinds(&deep).is_err());
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(kinds(&ok).is_ok());
+    }
+
+    #[test]
+    fn unescape_and_escape_round_trip() {
+        let raw = r#"line\nnext \"q\" \u00e9 \ud83d\ude00 \\"#;
+        let decoded = unescape(raw.as_bytes());
+        assert_eq!(decoded, "line\nnext \"q\" é 😀 \\");
+        let mut out = Vec::new();
+        escape_into(&mut out, decoded.as_bytes());
+        let back: String = serde_json::from_slice(&quote(decoded.as_bytes())).unwrap();
+        assert_eq!(back, decoded);
+        assert!(!out.contains(&b'\n'));
+    }
+}

@@ -1,0 +1,423 @@
+//! The built-in detectors: one ASCII-mode pattern each, plus a check that
+//! runs only on a candidate match (Luhn, mod-97, SSN area rules, address
+//! parsing…) and may narrow the span to the secret part.
+//!
+//! All patterns are compiled together into one multi-pattern regex, so a
+//! record is scanned once whatever the number of detectors. Patterns avoid
+//! Unicode classes: an ASCII `\b` keeps the lazy DFA on the fast path even on
+//! accented text. Precision comes from the checks and from word boundaries:
+//! UUIDs, trace ids, hashes, timestamps, epoch milliseconds, versions and
+//! durations must come out untouched.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer};
+
+macro_rules! detectors {
+    ($($variant:ident = $name:literal: $doc:literal,)*) => {
+        /// A built-in detector, named as Microsoft Presidio names its entities.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum DetectorName {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl DetectorName {
+            /// Every built-in detector, in match-priority order.
+            pub const ALL: &'static [DetectorName] = &[$(DetectorName::$variant,)*];
+
+            /// The name used in config, tags and metrics.
+            pub fn as_str(self) -> &'static str {
+                match self { $(DetectorName::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+detectors! {
+    PrivateKey = "PRIVATE_KEY": "PEM private key blocks, with or without their END line.",
+    Jwt = "JWT": "JSON Web Tokens (three base64url segments, header `eyJ…`).",
+    UrlCredentials = "URL_CREDENTIALS": "The `user:password` part of `scheme://user:password@host`.",
+    BearerToken = "BEARER_TOKEN": "HTTP `Bearer` and `Basic` credentials.",
+    AwsAccessKey = "AWS_ACCESS_KEY": "AWS access key ids (`AKIA…`, `ASIA…`).",
+    GithubToken = "GITHUB_TOKEN": "GitHub tokens (`ghp_`, `gho_`, `ghs_`, `github_pat_`…).",
+    StripeKey = "STRIPE_KEY": "Stripe secret and restricted keys, webhook secrets.",
+    SlackToken = "SLACK_TOKEN": "Slack tokens (`xoxb-`…) and incoming-webhook URLs.",
+    GoogleApiKey = "GOOGLE_API_KEY": "Google API keys (`AIza…`).",
+    EmailAddress = "EMAIL_ADDRESS": "Email addresses.",
+    IbanCode = "IBAN_CODE": "IBANs, checked with mod-97.",
+    CreditCard = "CREDIT_CARD": "Card numbers of 13–19 digits, Luhn-checked, with a known brand prefix.",
+    UsSsn = "US_SSN": "US social security numbers (`123-45-6789`), with area, group and serial rules.",
+    PhoneNumber = "PHONE_NUMBER": "E.164 numbers and common national formats.",
+    IpAddress = "IP_ADDRESS": "IPv4 and IPv6 addresses, compressed forms included.",
+}
+
+impl fmt::Display for DetectorName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DetectorName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        DetectorName::ALL
+            .iter()
+            .copied()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = DetectorName::ALL.iter().map(|d| d.as_str()).collect();
+                format!("unknown detector \"{s}\" (known: {})", known.join(", "))
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for DetectorName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<str>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for DetectorName {
+    fn schema_name() -> Cow<'static, str> {
+        "DetectorName".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = DetectorName::ALL.iter().map(|d| d.as_str()).collect();
+        json_schema!({
+            "description": "A built-in detector.",
+            "type": "string",
+            "enum": names,
+        })
+    }
+}
+
+/// The detectors on in the `default` preset.
+pub const DEFAULT_PRESET: &[DetectorName] = &[
+    DetectorName::PrivateKey,
+    DetectorName::Jwt,
+    DetectorName::UrlCredentials,
+    DetectorName::BearerToken,
+    DetectorName::AwsAccessKey,
+    DetectorName::GithubToken,
+    DetectorName::StripeKey,
+    DetectorName::SlackToken,
+    DetectorName::GoogleApiKey,
+    DetectorName::EmailAddress,
+    DetectorName::CreditCard,
+    DetectorName::UsSsn,
+];
+
+/// A candidate's check: `Some(span)` to redact (possibly narrowed), or `None`.
+pub(crate) type Check = fn(&[u8], usize, usize) -> Option<(usize, usize)>;
+
+impl DetectorName {
+    /// The ASCII-mode pattern.
+    pub(crate) fn pattern(self) -> &'static str {
+        match self {
+            DetectorName::PrivateKey => {
+                r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,\-]|\\[nr])*?-----END[A-Z ]{0,30}PRIVATE KEY-----|-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*"
+            }
+            DetectorName::Jwt => r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
+            DetectorName::UrlCredentials => {
+                r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:@/"'<>\\]{1,256}:[^\s@/"'<>\\]{1,256}@"#
+            }
+            DetectorName::BearerToken => r"(?i:\b(?:bearer|basic)) +[A-Za-z0-9\-._~+/]{4,}=*",
+            DetectorName::AwsAccessKey => {
+                r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
+            }
+            DetectorName::GithubToken => {
+                r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"
+            }
+            DetectorName::StripeKey => {
+                r"\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,99}|whsec_[A-Za-z0-9]{20,99})\b"
+            }
+            DetectorName::SlackToken => {
+                r"\bxox[abposr]-[A-Za-z0-9\-]{10,250}|https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]{10,200}"
+            }
+            DetectorName::GoogleApiKey => r"\bAIza[0-9A-Za-z_\-]{35}",
+            DetectorName::EmailAddress => {
+                r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b"
+            }
+            DetectorName::IbanCode => {
+                r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
+            }
+            DetectorName::CreditCard => r"\b[0-9](?:[ \-]?[0-9]){12,18}\b",
+            DetectorName::UsSsn => r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b",
+            DetectorName::PhoneNumber => {
+                r"\+[1-9][0-9 .\-()]{5,20}[0-9]|(?:\([0-9]{3}\) ?|\b[0-9]{3}[.\- ])[0-9]{3}[.\- ][0-9]{4}\b"
+            }
+            DetectorName::IpAddress => {
+                r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|(?:[0-9A-Fa-f]{1,4}:|:)(?:[0-9A-Fa-f]{0,4}:){1,6}[0-9A-Fa-f]{0,4}(?:\.[0-9]{1,3}){0,3}"
+            }
+        }
+    }
+
+    /// The check run on each candidate.
+    pub(crate) fn check(self) -> Check {
+        match self {
+            DetectorName::UrlCredentials => url_credentials,
+            DetectorName::BearerToken => bearer_token,
+            DetectorName::EmailAddress => email,
+            DetectorName::IbanCode => iban,
+            DetectorName::CreditCard => credit_card,
+            DetectorName::UsSsn => us_ssn,
+            DetectorName::PhoneNumber => phone,
+            DetectorName::IpAddress => ip_address,
+            _ => accept,
+        }
+    }
+}
+
+pub(crate) fn accept(_: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    Some((s, e))
+}
+
+fn before(hay: &[u8], s: usize) -> Option<u8> {
+    s.checked_sub(1).and_then(|i| hay.get(i).copied())
+}
+
+fn after(hay: &[u8], e: usize) -> Option<u8> {
+    hay.get(e).copied()
+}
+
+/// True when the span is glued to a longer dashed or dotted number
+/// (`2024-123-45-6789`, `1.2.3.4.5`), which is an id, not the value.
+fn glued_to_number(hay: &[u8], s: usize, e: usize) -> bool {
+    let glued_before = matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_'))
+        && s >= 2
+        && hay[s - 2].is_ascii_alphanumeric();
+    let glued_after = matches!(after(hay, e), Some(b'-' | b'.' | b'/' | b'_'))
+        && hay.get(e + 1).is_some_and(u8::is_ascii_alphanumeric);
+    glued_before || glued_after
+}
+
+fn digits(span: &[u8]) -> Vec<u8> {
+    span.iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0')
+        .collect()
+}
+
+/// Luhn (mod 10) checksum.
+pub(crate) fn luhn(ds: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &d) in ds.iter().rev().enumerate() {
+        let mut v = u32::from(d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum % 10 == 0
+}
+
+/// Issuer prefixes and lengths of the brands we recognise.
+fn card_brand_ok(ds: &[u8]) -> bool {
+    let n = ds.len();
+    let prefix = |k: usize| ds.iter().take(k).fold(0u32, |a, &d| a * 10 + u32::from(d));
+    let (p1, p2, p3, p4) = (prefix(1), prefix(2), prefix(3), prefix(4));
+    // Visa
+    (p1 == 4 && matches!(n, 13 | 16 | 19))
+        // Mastercard, including the 2-series
+        || ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && n == 16
+        // American Express
+        || matches!(p2, 34 | 37) && n == 15
+        // Discover
+        || (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65) && (16..=19).contains(&n)
+        // JCB
+        || (3528..=3589).contains(&p4) && (16..=19).contains(&n)
+        // Diners Club
+        || ((300..=305).contains(&p3) || matches!(p2, 36 | 38 | 39)) && (14..=19).contains(&n)
+}
+
+fn credit_card(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let span = &hay[s..e];
+    // One separator style per number: "4111 1111-1111 1111" is not a card.
+    let spaces = span.contains(&b' ');
+    let dashes = span.contains(&b'-');
+    if spaces && dashes || glued_to_number(hay, s, e) {
+        return None;
+    }
+    let ds = digits(span);
+    (card_brand_ok(&ds) && luhn(&ds)).then_some((s, e))
+}
+
+fn us_ssn(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    if glued_to_number(hay, s, e) {
+        return None;
+    }
+    let ds = digits(&hay[s..e]);
+    let area = u32::from(ds[0]) * 100 + u32::from(ds[1]) * 10 + u32::from(ds[2]);
+    let group = u32::from(ds[3]) * 10 + u32::from(ds[4]);
+    let serial = ds[5..].iter().fold(0u32, |a, &d| a * 10 + u32::from(d));
+    let ok = area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+    ok.then_some((s, e))
+}
+
+fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    if glued_to_number(hay, s, e) || after(hay, e).is_some_and(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let span = &hay[s..e];
+    let n = span.iter().filter(|b| b.is_ascii_digit()).count();
+    if span[0] == b'+' {
+        // E.164: at most 15 digits; separators never doubled.
+        let doubled = span
+            .windows(2)
+            .any(|w| matches!(w[0], b' ' | b'.' | b'-') && matches!(w[1], b' ' | b'.' | b'-'));
+        return ((7..=15).contains(&n) && !doubled).then_some((s, e));
+    }
+    // National: 3-3-4 with one separator style ("(415) 555-2671" is allowed).
+    if before(hay, s).is_some_and(|b| b.is_ascii_digit() || b == b'+') {
+        return None;
+    }
+    if span[0] != b'(' && span[3] != span[7] {
+        return None;
+    }
+    (n == 10).then_some((s, e))
+}
+
+fn ip_address(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let span = &hay[s..e];
+    if span.contains(&b':') {
+        return ipv6(hay, s, e);
+    }
+    // IPv4: not part of a longer dotted run such as a version "1.2.3.4.5".
+    if matches!(before(hay, s), Some(b'.'))
+        || (after(hay, e) == Some(b'.') && hay.get(e + 1).is_some_and(u8::is_ascii_digit))
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(span).ok()?;
+    text.parse::<std::net::Ipv4Addr>().ok().map(|_| (s, e))
+}
+
+fn ipv6(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
+    // A single trailing colon is punctuation ("addr fe80::1: ..."), not address.
+    if hay[s..e].ends_with(b":") && !hay[s..e].ends_with(b"::") {
+        e -= 1;
+    }
+    if before(hay, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_')
+        || after(hay, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(&hay[s..e]).ok()?;
+    text.parse::<std::net::Ipv6Addr>().ok()?;
+    // "::1" is loopback; otherwise want two groups, so `Foo::add` stays code.
+    let groups = text.split(':').filter(|g| !g.is_empty()).count();
+    (groups >= 2 || text == "::1").then_some((s, e))
+}
+
+fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    // A leading dot or a dot before '@' is not a valid local part; trim the
+    // leading one, reject the other.
+    let span = &hay[s..e];
+    let at = memchr::memchr(b'@', span)?;
+    if span[at - 1] == b'.' {
+        return None;
+    }
+    Some((s, e))
+}
+
+fn iban(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    // The pattern may run on into a following word ("… 00 THEN"): try the
+    // longest candidate first, then shorter ones ending at a group boundary.
+    let mut end = e;
+    loop {
+        let compact: Vec<u8> = hay[s..end].iter().copied().filter(|&b| b != b' ').collect();
+        if (15..=34).contains(&compact.len()) && iban_mod97(&compact) {
+            return Some((s, end));
+        }
+        let cut = hay[s..end].iter().rposition(|&b| b == b' ')?;
+        end = s + cut;
+    }
+}
+
+/// ISO 13616 check: move the first four characters to the end, letters to
+/// numbers (A=10…), and the remainder mod 97 must be 1.
+pub(crate) fn iban_mod97(compact: &[u8]) -> bool {
+    let mut rem = 0u32;
+    for &b in compact[4..].iter().chain(&compact[..4]) {
+        match b {
+            b'0'..=b'9' => rem = (rem * 10 + u32::from(b - b'0')) % 97,
+            b'A'..=b'Z' => rem = (rem * 100 + u32::from(b - b'A' + 10)) % 97,
+            _ => return false,
+        }
+    }
+    rem == 1
+}
+
+fn url_credentials(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let span = &hay[s..e];
+    let sep = memchr::memmem::find(span, b"://")?;
+    Some((s + sep + 3, e - 1))
+}
+
+fn bearer_token(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    let span = &hay[s..e];
+    let sp = memchr::memchr(b' ', span)?;
+    let scheme = &span[..sp];
+    let tok_start = s + sp + span[sp..].iter().take_while(|&&b| b == b' ').count();
+    let token = &hay[tok_start..e];
+    if scheme.eq_ignore_ascii_case(b"basic") {
+        // Basic credentials are base64 of "user:password".
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .ok()?;
+        return decoded.contains(&b':').then_some((tok_start, e));
+    }
+    // Bearer: a token, not an English word ("bearer authentication failed").
+    let has_non_alpha = token.iter().any(|b| !b.is_ascii_alphabetic());
+    (token.len() >= 8 && has_non_alpha || token.len() >= 20).then_some((tok_start, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_and_brands() {
+        for ok in [
+            "4111111111111111",
+            "5555555555554444",
+            "2223003122003222",
+            "378282246310005",
+            "6011111111111117",
+            "3530111333300000",
+            "36227206271667",
+        ] {
+            let ds = digits(ok.as_bytes());
+            assert!(luhn(&ds) && card_brand_ok(&ds), "{ok}");
+        }
+        assert!(!luhn(&digits(b"4111111111111112")));
+        // Epoch milliseconds have no card brand prefix.
+        assert!(!card_brand_ok(&digits(b"1732464000123")));
+    }
+
+    #[test]
+    fn iban_check() {
+        assert!(iban_mod97(b"GB82WEST12345698765432"));
+        assert!(iban_mod97(b"DE89370400440532013000"));
+        assert!(!iban_mod97(b"DE89370400440532013001"));
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_explained() {
+        for d in DetectorName::ALL {
+            assert_eq!(d.as_str().parse::<DetectorName>().unwrap(), *d);
+        }
+        let err = "emial".parse::<DetectorName>().unwrap_err();
+        assert!(err.starts_with("unknown detector \"emial\""), "{err}");
+    }
+}

@@ -1,0 +1,960 @@
+//! Scrub: find PII and secrets in a record and redact them.
+//!
+//! Two mechanisms run in one pass:
+//! - **detectors** (built-in and custom regexes) find values by their shape,
+//!   anywhere in a record: string values, keys, numbers, plain text;
+//! - **key rules** redact the value under a sensitive key (`password`,
+//!   `headers.authorization`…) whatever it holds, in JSON and in `key=value`
+//!   text alike, unless the key is on the allow list.
+//!
+//! A JSON record is scanned once with every detector (one multi-pattern
+//! regex over the whole line), then walked token by token to place each match
+//! inside its string and apply key rules; only the changed ranges are
+//! rewritten. A line that is not valid JSON (truncated, invalid UTF-8, too
+//! deep) is scrubbed as text: it is never passed on unscrubbed.
+
+mod config;
+pub(crate) mod detectors;
+mod keys;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use hmac::{Hmac, Mac};
+use regex_automata::meta;
+use regex_automata::{Input, util::syntax};
+use sha2::Sha256;
+
+pub use config::{
+    ActionConfig, ActionKind, CustomRule, DetectorSpec, KeyRule, Preset, ScrubConfig,
+};
+pub use detectors::DetectorName;
+pub use keys::DEFAULT_KEYS;
+
+use crate::config::ConfigError;
+use crate::json::{self, Kind, NotJson, Scanner, Token};
+use keys::{KeySet, PathLike};
+
+/// Largest compiled size accepted for one custom pattern, and for the set.
+const REGEX_SIZE_LIMIT: usize = 4 << 20;
+/// The label key-rule redactions are counted under.
+pub const KEY_RULE_LABEL: &str = "SENSITIVE_KEY";
+
+/// A resolved action.
+#[derive(Debug, Clone)]
+struct Action {
+    kind: ActionKind,
+    keep: usize,
+    tag: String,
+    /// Index into the redaction counters.
+    label: usize,
+}
+
+/// What a pattern of the combined regex is.
+#[derive(Debug, Clone)]
+enum PatternKind {
+    /// A detector with its check and action.
+    Detector {
+        check: detectors::Check,
+        action: usize,
+    },
+    /// `key=value` / `key: value` in text, resolved against the key rules.
+    KeyValue,
+}
+
+/// A confirmed match: the span to redact and the action that applies.
+#[derive(Debug, Clone, Copy)]
+struct Found {
+    start: usize,
+    end: usize,
+    action: usize,
+}
+
+/// A byte range of the input and what replaces it.
+#[derive(Debug)]
+struct Edit {
+    start: usize,
+    end: usize,
+    repl: Vec<u8>,
+}
+
+/// How the record was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A well-formed JSON document.
+    Json,
+    /// Anything else, scrubbed as text.
+    Text,
+}
+
+/// A scrubbed record.
+#[derive(Debug)]
+pub struct Scrubbed<'a> {
+    /// The record, borrowed when nothing changed.
+    pub bytes: Cow<'a, [u8]>,
+    /// How it was read.
+    pub format: Format,
+    /// It looked like JSON but was not, so it was scrubbed as text.
+    pub fell_back: bool,
+}
+
+/// The compiled scrub stage.
+#[derive(Debug)]
+pub struct Scrubber {
+    regex: Option<meta::Regex>,
+    cache: Option<meta::Cache>,
+    patterns: Vec<PatternKind>,
+    actions: Vec<Action>,
+    keys: KeySet<usize>,
+    allow: KeySet<()>,
+    hmac: Option<Hmac<Sha256>>,
+    hash_len: usize,
+    labels: Vec<String>,
+    counts: Vec<u64>,
+    /// Labels hit by the record in progress, committed when it completes.
+    pending: Vec<usize>,
+}
+
+impl Scrubber {
+    /// Compiles a `scrub` section. Errors name the offending field.
+    pub fn new(cfg: &ScrubConfig) -> Result<Self, ConfigError> {
+        let mut labels: Vec<String> = Vec::new();
+        let mut label_of = |name: &str| -> usize {
+            match labels.iter().position(|l| l == name) {
+                Some(i) => i,
+                None => {
+                    labels.push(name.to_owned());
+                    labels.len() - 1
+                }
+            }
+        };
+        let mut actions: Vec<Action> = Vec::new();
+        let mut patterns: Vec<PatternKind> = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
+        let default_keep = 4;
+        let mut uses_hash = None;
+
+        // Custom rules first: where they overlap a built-in, the user's wins.
+        for (i, rule) in cfg.custom.iter().enumerate() {
+            let at = |field: &str| format!("scrub.custom[{i}].{field}");
+            if rule.name.is_empty()
+                || !rule
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(ConfigError::new(
+                    at("name"),
+                    "use letters, digits and '_' only",
+                ));
+            }
+            build_regex(std::slice::from_ref(&rule.pattern))
+                .map_err(|e| ConfigError::new(at("pattern"), e))?;
+            if rule.action == ActionKind::Hash {
+                uses_hash.get_or_insert(at("action"));
+            }
+            actions.push(Action {
+                kind: rule.action,
+                keep: rule.keep.unwrap_or(default_keep),
+                tag: rule.tag.clone().unwrap_or_else(|| rule.name.clone()),
+                label: label_of(&rule.name),
+            });
+            patterns.push(PatternKind::Detector {
+                check: detectors::accept,
+                action: actions.len() - 1,
+            });
+            sources.push(rule.pattern.clone());
+        }
+
+        let mut enabled: Vec<DetectorName> = match cfg.preset {
+            Preset::Default => detectors::DEFAULT_PRESET.to_vec(),
+            Preset::Strict => DetectorName::ALL.to_vec(),
+            Preset::None => Vec::new(),
+        };
+        enabled.extend(cfg.detectors.iter().map(|d| d.name));
+        enabled.retain(|d| !cfg.disable.contains(d));
+        for d in DetectorName::ALL
+            .iter()
+            .copied()
+            .filter(|d| enabled.contains(d))
+        {
+            let spec = cfg
+                .detectors
+                .iter()
+                .rev()
+                .find(|s| s.name == d)
+                .and_then(|s| s.action.clone());
+            let ac = spec
+                .or_else(|| cfg.actions.get(&d).cloned())
+                .unwrap_or(ActionConfig {
+                    action: cfg.default_action,
+                    ..ActionConfig::default()
+                });
+            if ac.action == ActionKind::Hash {
+                uses_hash.get_or_insert(format!("scrub.detectors ({d})"));
+            }
+            actions.push(Action {
+                kind: ac.action,
+                keep: ac.keep.unwrap_or(default_keep),
+                tag: ac.tag.unwrap_or_else(|| d.as_str().to_owned()),
+                label: label_of(d.as_str()),
+            });
+            patterns.push(PatternKind::Detector {
+                check: d.check(),
+                action: actions.len() - 1,
+            });
+            sources.push(d.pattern().to_owned());
+        }
+        for name in cfg.actions.keys() {
+            if !enabled.contains(name) {
+                return Err(ConfigError::new(
+                    format!("scrub.actions.{name}"),
+                    "this detector is not switched on; add it to scrub.detectors",
+                ));
+            }
+        }
+
+        // Key rules: the user's first, then the preset's.
+        let mut keys = KeySet::new();
+        let key_label = label_of(KEY_RULE_LABEL);
+        for (i, rule) in cfg.keys.iter().enumerate() {
+            if rule.path.is_empty() || rule.path.split('.').any(str::is_empty) {
+                return Err(ConfigError::new(
+                    format!("scrub.keys[{i}]"),
+                    "empty key or path segment",
+                ));
+            }
+            let ac = rule.action.clone().unwrap_or(ActionConfig {
+                action: cfg.default_action,
+                ..Default::default()
+            });
+            if ac.action == ActionKind::Hash {
+                uses_hash.get_or_insert(format!("scrub.keys[{i}].action"));
+            }
+            actions.push(Action {
+                kind: ac.action,
+                keep: ac.keep.unwrap_or(default_keep),
+                tag: ac.tag.unwrap_or_else(|| "REDACTED".to_owned()),
+                label: key_label,
+            });
+            keys.insert(&rule.path, actions.len() - 1);
+        }
+        if cfg.preset != Preset::None {
+            if cfg.default_action == ActionKind::Hash {
+                uses_hash.get_or_insert("scrub.default_action".to_owned());
+            }
+            actions.push(Action {
+                kind: cfg.default_action,
+                keep: default_keep,
+                tag: "REDACTED".to_owned(),
+                label: key_label,
+            });
+            let preset_action = actions.len() - 1;
+            for k in DEFAULT_KEYS
+                .iter()
+                .filter(|k| !cfg.disable_keys.iter().any(|d| d == *k))
+            {
+                keys.insert(k, preset_action);
+            }
+        }
+        if !keys.is_empty() {
+            patterns.push(PatternKind::KeyValue);
+            sources.push(KEY_VALUE_PATTERN.to_owned());
+        }
+        let mut allow = KeySet::new();
+        for k in &cfg.allow_keys {
+            allow.insert(k, ());
+        }
+
+        let hash_len = cfg.hash_length.unwrap_or(16);
+        if !(8..=64).contains(&hash_len) {
+            return Err(ConfigError::new(
+                "scrub.hash_length",
+                "must be between 8 and 64",
+            ));
+        }
+        let hmac = match (&cfg.hash_key, uses_hash) {
+            (Some(key), _) if key.len() < 16 => {
+                return Err(ConfigError::new(
+                    "scrub.hash_key",
+                    "must be at least 16 bytes long",
+                ));
+            }
+            (Some(key), _) => Some(
+                Hmac::<Sha256>::new_from_slice(key.as_bytes())
+                    .map_err(|_| ConfigError::new("scrub.hash_key", "is not a usable HMAC key"))?,
+            ),
+            (None, Some(user)) => {
+                return Err(ConfigError::new(
+                    "scrub.hash_key",
+                    format!("is required because {user} uses the hash action"),
+                ));
+            }
+            (None, None) => None,
+        };
+
+        let regex = if sources.is_empty() {
+            None
+        } else {
+            Some(build_regex(&sources).map_err(|e| ConfigError::new("scrub", e))?)
+        };
+        let cache = regex.as_ref().map(meta::Regex::create_cache);
+        let counts = vec![0; labels.len()];
+        Ok(Scrubber {
+            regex,
+            cache,
+            patterns,
+            actions,
+            keys,
+            allow,
+            hmac,
+            hash_len,
+            labels,
+            counts,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Redactions so far, per detector name (key rules as `SENSITIVE_KEY`).
+    pub fn redactions(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.labels
+            .iter()
+            .map(String::as_str)
+            .zip(self.counts.iter().copied())
+    }
+
+    /// Scrubs one record.
+    pub fn scrub<'a>(&mut self, input: &'a [u8]) -> Scrubbed<'a> {
+        self.pending.clear();
+        let first = input.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        let mut fell_back = false;
+        if matches!(first, Some(b'{' | b'[')) {
+            if std::str::from_utf8(input).is_ok() {
+                let attempt = match self.scrub_json(input, false) {
+                    Err(JsonFail::Crossing) => {
+                        self.pending.clear();
+                        self.scrub_json(input, true)
+                    }
+                    other => other,
+                };
+                match attempt {
+                    Ok(edits) => {
+                        self.commit();
+                        return Scrubbed {
+                            bytes: apply(input, edits),
+                            format: Format::Json,
+                            fell_back,
+                        };
+                    }
+                    Err(_) => self.pending.clear(),
+                }
+            }
+            fell_back = true;
+        }
+        let edits = self.scrub_text(input);
+        self.commit();
+        Scrubbed {
+            bytes: apply(input, edits),
+            format: Format::Text,
+            fell_back,
+        }
+    }
+
+    fn commit(&mut self) {
+        for &l in &self.pending {
+            self.counts[l] += 1;
+        }
+        self.pending.clear();
+    }
+
+    fn scrub_text(&mut self, input: &[u8]) -> Vec<Edit> {
+        let mut found = Vec::new();
+        self.find_all(input, 0..input.len(), &mut found);
+        found
+            .iter()
+            .map(|f| {
+                let action = &self.actions[f.action];
+                self.pending.push(action.label);
+                let repl = match action.kind {
+                    ActionKind::Drop => Vec::new(),
+                    _ => self.render(action, &input[f.start..f.end]),
+                };
+                Edit {
+                    start: f.start,
+                    end: f.end,
+                    repl,
+                }
+            })
+            .collect()
+    }
+
+    /// Every confirmed match in `hay[range]`, in order.
+    fn find_all(&mut self, hay: &[u8], range: Range<usize>, out: &mut Vec<Found>) {
+        let (Some(re), Some(cache)) = (&self.regex, &mut self.cache) else {
+            return;
+        };
+        let mut at = range.start;
+        while at < range.end {
+            let input = Input::new(hay).range(at..range.end);
+            let Some(m) = re.search_with(cache, &input) else {
+                break;
+            };
+            let (ms, me) = (m.start(), m.end());
+            let confirmed = if ms == me || inside_tag(hay, ms, me) {
+                None
+            } else {
+                match &self.patterns[m.pattern().as_usize()] {
+                    PatternKind::Detector { check, action } => {
+                        check(hay, ms, me).map(|(start, end)| Found {
+                            start,
+                            end,
+                            action: *action,
+                        })
+                    }
+                    PatternKind::KeyValue => key_value(&self.keys, &self.allow, hay, ms, me),
+                }
+            };
+            match confirmed {
+                Some(f) if f.start < f.end => {
+                    out.push(f);
+                    at = me;
+                }
+                _ => at = ms + 1,
+            }
+        }
+    }
+
+    /// The replacement text for a value under `action` (not JSON-escaped).
+    fn render(&self, action: &Action, value: &[u8]) -> Vec<u8> {
+        match action.kind {
+            ActionKind::Mask | ActionKind::Drop => format!("[{}]", action.tag).into_bytes(),
+            ActionKind::Partial => partial(value, action.keep),
+            ActionKind::Hash => {
+                let Some(mac) = &self.hmac else {
+                    return format!("[{}]", action.tag).into_bytes();
+                };
+                let mut mac = mac.clone();
+                mac.update(value);
+                let digest = mac.finalize().into_bytes();
+                let mut hex = String::with_capacity(64);
+                for b in digest {
+                    hex.push_str(&format!("{b:02x}"));
+                }
+                hex.truncate(self.hash_len);
+                format!("[{}:{hex}]", action.tag).into_bytes()
+            }
+        }
+    }
+
+    fn scrub_json(&mut self, input: &[u8], per_token: bool) -> Result<Vec<Edit>, JsonFail> {
+        let mut found = Vec::new();
+        if !per_token {
+            self.find_all(input, 0..input.len(), &mut found);
+        }
+        let mut w = Walk {
+            found,
+            next: 0,
+            per_token,
+            edits: Vec::new(),
+        };
+        let mut sc = Scanner::new(input);
+        let mut frames: Vec<Frame> = Vec::new();
+        // Keys of the enclosing objects (decoded), outermost first.
+        let mut path: Vec<Vec<u8>> = Vec::new();
+        let mut skip: Option<Skip> = None;
+
+        while let Some(tok) = sc.next_token()? {
+            w.check_gap(&tok)?;
+            if let Some(sk) = &skip {
+                w.discard_inside(&tok)?;
+                if matches!(tok.kind, Kind::ObjectEnd | Kind::ArrayEnd) && sc.depth() == sk.depth {
+                    let sk = skip.take().ok_or(JsonFail::NotJson)?;
+                    let dropped =
+                        self.replace_value(input, sk.start, tok.end, sk.action, false, &mut w);
+                    member_end(
+                        frames.last_mut(),
+                        sk.member_start,
+                        tok.end,
+                        dropped,
+                        &mut w.edits,
+                    );
+                }
+                continue;
+            }
+            match tok.kind {
+                Kind::Key => {
+                    self.string_token(input, &tok, false, &mut w)?;
+                    let f = frames.last_mut().ok_or(JsonFail::NotJson)?;
+                    f.member_start = tok.start - 1;
+                    f.key = json::unescape(&input[tok.start..tok.end])
+                        .into_owned()
+                        .into_bytes();
+                }
+                Kind::ObjectEnd | Kind::ArrayEnd => {
+                    let f = frames.pop().ok_or(JsonFail::NotJson)?;
+                    if let Some(r) = f.run_start {
+                        w.edits.push(Edit {
+                            start: r,
+                            end: tok.start,
+                            repl: Vec::new(),
+                        });
+                    }
+                    if f.pushed_path {
+                        path.pop();
+                    }
+                    member_end(
+                        frames.last_mut(),
+                        f.outer_member_start,
+                        tok.end,
+                        false,
+                        &mut w.edits,
+                    );
+                }
+                _ => {
+                    let (member_start, key, parent_allowed) = match frames.last() {
+                        Some(f) if f.is_obj => (f.member_start, Some(f.key.as_slice()), f.allowed),
+                        Some(f) => (tok.start, None, f.allowed),
+                        None => (tok.start, None, false),
+                    };
+                    let segs = Segs(&path);
+                    let allowed =
+                        parent_allowed || key.is_some_and(|k| self.allow.find(&segs, k).is_some());
+                    let rule = match key {
+                        Some(k) if !allowed => self.keys.find(&segs, k),
+                        _ => None,
+                    };
+                    let container = matches!(tok.kind, Kind::ObjectStart | Kind::ArrayStart);
+                    if let Some(action) = rule {
+                        if container {
+                            skip = Some(Skip {
+                                depth: sc.depth() - 1,
+                                start: tok.start,
+                                action,
+                                member_start,
+                            });
+                        } else {
+                            w.discard_inside(&tok)?;
+                            let (s, e) = tok.outer();
+                            let is_str = tok.kind == Kind::String;
+                            let dropped = self.replace_value(input, s, e, action, is_str, &mut w);
+                            member_end(frames.last_mut(), member_start, e, dropped, &mut w.edits);
+                        }
+                    } else if container {
+                        let pushed_path = key.is_some();
+                        if let Some(k) = key {
+                            path.push(k.to_vec());
+                        }
+                        frames.push(Frame {
+                            is_obj: tok.kind == Kind::ObjectStart,
+                            allowed,
+                            pushed_path,
+                            key: Vec::new(),
+                            member_start: tok.start,
+                            outer_member_start: member_start,
+                            last_kept_end: None,
+                            run_start: None,
+                        });
+                    } else {
+                        let dropped = match tok.kind {
+                            Kind::String => self.string_token(input, &tok, allowed, &mut w)?,
+                            Kind::Number => self.number_token(input, &tok, allowed, &mut w)?,
+                            _ => {
+                                w.discard_inside(&tok)?;
+                                false
+                            }
+                        };
+                        member_end(
+                            frames.last_mut(),
+                            member_start,
+                            tok.outer().1,
+                            dropped,
+                            &mut w.edits,
+                        );
+                    }
+                }
+            }
+        }
+        if w.next < w.found.len() {
+            return Err(JsonFail::Crossing);
+        }
+        Ok(w.edits)
+    }
+
+    /// Applies a key rule to a whole value `input[s..e]`. Returns true when
+    /// the member is to be dropped.
+    fn replace_value(
+        &mut self,
+        input: &[u8],
+        s: usize,
+        e: usize,
+        action: usize,
+        is_str: bool,
+        w: &mut Walk,
+    ) -> bool {
+        let action = &self.actions[action];
+        self.pending.push(action.label);
+        if action.kind == ActionKind::Drop {
+            return true;
+        }
+        let raw = &input[s..e];
+        let value: Cow<'_, str> = if is_str {
+            json::unescape(&raw[1..raw.len() - 1])
+        } else {
+            String::from_utf8_lossy(raw)
+        };
+        let repl = self.render(action, value.as_bytes());
+        w.edits.push(Edit {
+            start: s,
+            end: e,
+            repl: json::quote(&repl),
+        });
+        false
+    }
+
+    /// Detectors inside a string or key token. Returns true to drop the member.
+    fn string_token(
+        &mut self,
+        input: &[u8],
+        tok: &Token,
+        allowed: bool,
+        w: &mut Walk,
+    ) -> Result<bool, JsonFail> {
+        let mut found = w.take_inside(tok)?;
+        if allowed {
+            return Ok(false);
+        }
+        if tok.escaped {
+            // Whole-line matches saw escape sequences, not text: rescan decoded.
+            let decoded = json::unescape(&input[tok.start..tok.end]).into_owned();
+            let text = decoded.as_bytes();
+            found.clear();
+            self.find_all(text, 0..text.len(), &mut found);
+            if found.is_empty() {
+                return Ok(false);
+            }
+            let mut out = Vec::with_capacity(text.len());
+            let mut pos = 0;
+            for f in &found {
+                let action = &self.actions[f.action];
+                self.pending.push(action.label);
+                if action.kind == ActionKind::Drop {
+                    return Ok(tok.kind != Kind::Key);
+                }
+                out.extend_from_slice(&text[pos..f.start]);
+                out.extend_from_slice(&self.render(action, &text[f.start..f.end]));
+                pos = f.end;
+            }
+            out.extend_from_slice(&text[pos..]);
+            let mut repl = Vec::with_capacity(out.len() + 8);
+            json::escape_into(&mut repl, &out);
+            w.edits.push(Edit {
+                start: tok.start,
+                end: tok.end,
+                repl,
+            });
+            return Ok(false);
+        }
+        if w.per_token {
+            self.find_all(input, tok.start..tok.end, &mut found);
+        }
+        for f in &found {
+            let action = &self.actions[f.action];
+            self.pending.push(action.label);
+            if action.kind == ActionKind::Drop && tok.kind != Kind::Key {
+                return Ok(true);
+            }
+            let mut repl = Vec::new();
+            json::escape_into(&mut repl, &self.render(action, &input[f.start..f.end]));
+            w.edits.push(Edit {
+                start: f.start,
+                end: f.end,
+                repl,
+            });
+        }
+        Ok(false)
+    }
+
+    /// Detectors over a number (a card number logged as a JSON number).
+    fn number_token(
+        &mut self,
+        input: &[u8],
+        tok: &Token,
+        allowed: bool,
+        w: &mut Walk,
+    ) -> Result<bool, JsonFail> {
+        let mut found = w.take_inside(tok)?;
+        if allowed {
+            return Ok(false);
+        }
+        if w.per_token {
+            self.find_all(input, tok.start..tok.end, &mut found);
+        }
+        let Some(f) = found.first() else {
+            return Ok(false);
+        };
+        let action = &self.actions[f.action];
+        self.pending.push(action.label);
+        if action.kind == ActionKind::Drop {
+            return Ok(true);
+        }
+        let repl = json::quote(&self.render(action, &input[tok.start..tok.end]));
+        w.edits.push(Edit {
+            start: tok.start,
+            end: tok.end,
+            repl,
+        });
+        Ok(false)
+    }
+}
+
+/// Why the JSON path gave up.
+#[derive(Debug)]
+enum JsonFail {
+    /// Not a JSON document: scrub as text.
+    NotJson,
+    /// A whole-line match straddles tokens: rescan token by token.
+    Crossing,
+}
+
+impl From<NotJson> for JsonFail {
+    fn from(_: NotJson) -> Self {
+        JsonFail::NotJson
+    }
+}
+
+/// One open container.
+#[derive(Debug)]
+struct Frame {
+    is_obj: bool,
+    /// Under an allow-listed key: nothing below is scrubbed.
+    allowed: bool,
+    pushed_path: bool,
+    /// The current member's key (objects).
+    key: Vec<u8>,
+    /// Where the current member starts (its key's quote, or the value).
+    member_start: usize,
+    /// Where this container starts as a member of its parent.
+    outer_member_start: usize,
+    /// End of the last member kept (or of the removed range after it).
+    last_kept_end: Option<usize>,
+    /// Start of a run of dropped members that no kept member precedes.
+    run_start: Option<usize>,
+}
+
+/// A container value being replaced whole by a key rule.
+#[derive(Debug)]
+struct Skip {
+    depth: usize,
+    start: usize,
+    action: usize,
+    member_start: usize,
+}
+
+/// The walk's match cursor and edits.
+#[derive(Debug)]
+struct Walk {
+    found: Vec<Found>,
+    next: usize,
+    per_token: bool,
+    edits: Vec<Edit>,
+}
+
+impl Walk {
+    /// A match that began before this token and was not placed inside a
+    /// token straddles structure: the whole-line pass can't place it.
+    fn check_gap(&self, tok: &Token) -> Result<(), JsonFail> {
+        match self.found.get(self.next) {
+            Some(f) if f.start < tok.outer().0 => Err(JsonFail::Crossing),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes the matches inside `tok`'s content.
+    fn take_inside(&mut self, tok: &Token) -> Result<Vec<Found>, JsonFail> {
+        let mut out = Vec::new();
+        while let Some(f) = self.found.get(self.next) {
+            if f.start >= tok.end {
+                break;
+            }
+            if f.start < tok.start || f.end > tok.end {
+                return Err(JsonFail::Crossing);
+            }
+            out.push(*f);
+            self.next += 1;
+        }
+        Ok(out)
+    }
+
+    fn discard_inside(&mut self, tok: &Token) -> Result<(), JsonFail> {
+        self.take_inside(tok).map(drop)
+    }
+}
+
+/// Records the end of a member of `parent`, and removes it when dropped
+/// (with its comma, so the document stays valid).
+fn member_end(
+    parent: Option<&mut Frame>,
+    member_start: usize,
+    value_end: usize,
+    dropped: bool,
+    edits: &mut Vec<Edit>,
+) {
+    let Some(p) = parent else {
+        if dropped {
+            // The whole document is the dropped value: keep it well-formed.
+            edits.push(Edit {
+                start: member_start,
+                end: value_end,
+                repl: b"null".to_vec(),
+            });
+        }
+        return;
+    };
+    if dropped {
+        match p.last_kept_end {
+            Some(k) => {
+                edits.push(Edit {
+                    start: k,
+                    end: value_end,
+                    repl: Vec::new(),
+                });
+                p.last_kept_end = Some(value_end);
+            }
+            None => {
+                p.run_start.get_or_insert(member_start);
+            }
+        }
+    } else {
+        if let Some(r) = p.run_start.take() {
+            edits.push(Edit {
+                start: r,
+                end: member_start,
+                repl: Vec::new(),
+            });
+        }
+        p.last_kept_end = Some(value_end);
+    }
+}
+
+struct Segs<'a>(&'a [Vec<u8>]);
+
+impl PathLike for Segs<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn seg(&self, i: usize) -> &[u8] {
+        &self.0[i]
+    }
+}
+
+/// `key=value`, `key: value`, `key="quoted value"`, and header-style
+/// `Authorization: Bearer token` in text and query strings.
+const KEY_VALUE_PATTERN: &str = r#"\b[A-Za-z_][A-Za-z0-9_.\-]{0,63}(?:=|: ?)(?:"[^"\\\n]{1,512}"|'[^'\\\n]{1,512}'|(?i:(?:bearer|basic|digest|token) +)?[^\s&,;"'<>]{1,512})"#;
+
+fn key_value(
+    keys: &KeySet<usize>,
+    allow: &KeySet<()>,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+) -> Option<Found> {
+    let span = &hay[s..e];
+    let sep = span.iter().position(|&b| b == b'=' || b == b':')?;
+    let key = &span[..sep];
+    let mut vs = s + sep + 1;
+    if hay.get(vs) == Some(&b' ') && span[sep] == b':' {
+        vs += 1;
+    }
+    let mut ve = e;
+    if matches!(hay.get(vs), Some(b'"' | b'\'')) && ve >= vs + 2 {
+        vs += 1;
+        ve -= 1;
+    }
+    let segs: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
+    let (last, path) = segs.split_last()?;
+    if allow.find(path, last).is_some() {
+        return None;
+    }
+    let action = keys.find(path, last)?;
+    (vs < ve).then_some(Found {
+        start: vs,
+        end: ve,
+        action,
+    })
+}
+
+/// A candidate inside one of our own tags (`[CREDIT_CARD:4111…]`) is output,
+/// not input: leaving it keeps scrubbing idempotent.
+fn inside_tag(hay: &[u8], s: usize, e: usize) -> bool {
+    if s == 0 || hay[s - 1] != b':' || hay.get(e) != Some(&b']') {
+        return false;
+    }
+    let head = &hay[..s - 1];
+    match memchr::memrchr(b'[', head) {
+        Some(open) => head[open + 1..]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'),
+        None => false,
+    }
+}
+
+/// `**** **** **** 1111`: keep the last `keep` letters or digits (never more
+/// than half of them), star the others, keep separators.
+fn partial(value: &[u8], keep: usize) -> Vec<u8> {
+    let text = String::from_utf8_lossy(value);
+    let alnum = text.chars().filter(|c| c.is_alphanumeric()).count();
+    let keep = keep.min(alnum / 2);
+    let mut kept = 0;
+    let mut rev: Vec<char> = Vec::with_capacity(text.len());
+    for c in text.chars().rev() {
+        if c.is_alphanumeric() {
+            if kept < keep {
+                rev.push(c);
+                kept += 1;
+            } else {
+                rev.push('*');
+            }
+        } else {
+            rev.push(c);
+        }
+    }
+    rev.iter().rev().collect::<String>().into_bytes()
+}
+
+/// Applies sorted, non-overlapping edits; edits inside an earlier removed
+/// range are skipped (the range already removed them).
+fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
+    if edits.is_empty() {
+        return Cow::Borrowed(input);
+    }
+    edits.sort_by_key(|e| e.start);
+    let mut out = Vec::with_capacity(input.len() + 32);
+    let mut pos = 0;
+    for e in edits {
+        if e.start < pos {
+            continue;
+        }
+        out.extend_from_slice(&input[pos..e.start]);
+        out.extend_from_slice(&e.repl);
+        pos = e.end;
+    }
+    out.extend_from_slice(&input[pos..]);
+    Cow::Owned(out)
+}
+
+/// Builds the combined ASCII-mode regex (leftmost-first across patterns).
+fn build_regex(sources: &[String]) -> Result<meta::Regex, String> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            meta::Config::new()
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT * 4))
+                .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
+                .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
+                .hybrid_cache_capacity(8 << 20),
+        )
+        .build_many(sources)
+        .map_err(|e| format!("invalid pattern: {e}"))
+}
