@@ -136,13 +136,10 @@ pub struct AlertEvent {
     /// Link back to the rule.
     #[serde(rename = "generatorURL")]
     pub generator_url: String,
-}
-
-impl AlertEvent {
-    /// Whether this event resolves an alert.
-    pub fn is_resolved(&self, now: &str) -> bool {
-        self.ends_at.as_str() <= now
-    }
+    /// Whether this event resolves the alert (implied by `endsAt` in the
+    /// wire shape, so not serialized).
+    #[serde(skip)]
+    pub resolved: bool,
 }
 
 #[derive(Debug)]
@@ -444,6 +441,7 @@ fn event(
         starts_at: at(starts),
         ends_at: at(ends),
         generator_url,
+        resolved,
     }
 }
 

@@ -126,7 +126,7 @@ impl DetectorName {
             }
             DetectorName::Jwt => r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
             DetectorName::UrlCredentials => {
-                r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:@/"'<>\\]{1,256}:[^\s@/"'<>\\]{1,256}@"#
+                r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:@/"'<>\\]{0,256}:[^\s@/"'<>\\]{1,256}@"#
             }
             DetectorName::BearerToken => r"(?i:\b(?:bearer|basic)) +[A-Za-z0-9\-._~+/]{4,}=*",
             DetectorName::AwsAccessKey => {
