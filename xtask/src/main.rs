@@ -1,1 +1,219 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>` (the alias lives in
+//! `.cargo/config.toml`). These are the README's two commands:
+//!
+//! - `cargo xtask demo`: build everything and run the bundled sample logs
+//!   through logsift with the example config, printing a before/after view,
+//!   the sampling and drop counts, and the alert signals that fired;
+//! - `cargo xtask test`: every check CI runs — formatting, clippy (host and
+//!   wasm targets), the whole test suite, and a build of the benchmarks.
+//!
+//! Other tasks: `schema` (rewrite `observability/logsift.schema.json`),
+//! `bench` (full criterion run). Under `CI=true` a missing tool is an error,
+//! never a skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const WASM_TARGETS: &[&str] = &["wasm32-wasip1", "wasm32-wasip2", "wasm32-unknown-unknown"];
+const SAMPLES: &[&str] = &[
+    "structlog.ndjson",
+    "envoy-access.ndjson",
+    "nginx-combined.log",
+    "sshd-syslog.log",
+];
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "demo" => demo(),
+        "test" => test(),
+        "schema" => schema(),
+        "bench" => bench(),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|test|schema|bench>");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(mut cmd: Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    eprintln!("\n==> {shown}");
+    let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+/// Installs the wasm targets (rustup also does it from rust-toolchain.toml).
+fn ensure_targets() -> Result<(), String> {
+    let mut c = Command::new("rustup");
+    c.current_dir(root())
+        .arg("target")
+        .arg("add")
+        .args(WASM_TARGETS);
+    run(c)
+}
+
+fn test() -> Result<(), String> {
+    ensure_targets()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run(fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(clippy)?;
+    // The engine must stay buildable, and lint-clean, for every wasm host.
+    for target in WASM_TARGETS {
+        let mut c = cargo();
+        c.args([
+            "clippy",
+            "-p",
+            "logsift-core",
+            "--target",
+            target,
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        run(c)?;
+    }
+    let mut t = cargo();
+    t.args(["test", "--workspace"]);
+    run(t)?;
+    // Benches build in CI so they never rot; full runs are `cargo xtask bench`.
+    let mut b = cargo();
+    b.args(["bench", "--workspace", "--no-run"]);
+    run(b)?;
+    Ok(())
+}
+
+fn schema() -> Result<(), String> {
+    let path = root().join("observability/logsift.schema.json");
+    std::fs::write(&path, logsift_core::schema_json())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn bench() -> Result<(), String> {
+    let mut b = cargo();
+    b.args(["bench", "-p", "logsift-benches"]);
+    run(b)
+}
+
+fn demo() -> Result<(), String> {
+    ensure_targets()?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "logsift-host"]);
+    run(build)?;
+    let exe = root().join("target/release/logsift");
+    let config = root().join("observability/logsift.example.json");
+    let samples = root().join("host-test/samples");
+    let out_dir = root().join("target/demo");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    println!("\nlogsift demo — config {}", rel(&config));
+    for sample in SAMPLES {
+        let input = samples.join(sample);
+        let out_path = out_dir.join(format!("{sample}.out"));
+        let sig_path = out_dir.join(format!("{sample}.signals.ndjson"));
+        let output = Command::new(&exe)
+            .args([
+                "run",
+                "--host",
+                "native",
+                "--replay-step",
+                "0.05",
+                "--stats",
+                "--config",
+            ])
+            .arg(&config)
+            .arg("--signals")
+            .arg(&sig_path)
+            .arg(&input)
+            .output()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{sample}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        std::fs::write(&out_path, &output.stdout).map_err(|e| e.to_string())?;
+        println!("\n── {sample} (host: native) ──");
+        for line in String::from_utf8_lossy(&output.stderr).lines() {
+            println!("  {line}");
+        }
+        before_after(&input, &output.stdout);
+        let signals = std::fs::read_to_string(&sig_path).unwrap_or_default();
+        for line in signals.lines().take(8) {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                println!(
+                    "  alert {:<20} severity={:<8} {}",
+                    v["labels"]["alertname"].as_str().unwrap_or("?"),
+                    v["labels"]["severity"].as_str().unwrap_or("?"),
+                    v["annotations"]["summary"].as_str().unwrap_or("")
+                );
+            }
+        }
+        println!(
+            "  full output: {}  signals: {}",
+            rel(&out_path),
+            rel(&sig_path)
+        );
+    }
+    Ok(())
+}
+
+/// Shows one input line that held PII and what came out for it.
+fn before_after(input: &Path, output: &[u8]) {
+    let Ok(text) = std::fs::read_to_string(input) else {
+        return;
+    };
+    let outs = String::from_utf8_lossy(output);
+    let redacted = outs
+        .lines()
+        .find(|l| l.contains("[EMAIL_ADDRESS]") || l.contains("[REDACTED]"));
+    let Some(after) = redacted else { return };
+    // The input line it came from: same request id or same first 24 bytes.
+    let key = after.get(..24).unwrap_or(after);
+    let before = text.lines().find(|l| l.starts_with(key)).unwrap_or("");
+    let clip = |s: &str| s.chars().take(220).collect::<String>();
+    if !before.is_empty() {
+        println!("  before: {}", clip(before));
+    }
+    println!("  after:  {}", clip(after));
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(root()).unwrap_or(p).display().to_string()
+}

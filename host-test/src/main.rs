@@ -1,0 +1,190 @@
+//! `logsift`: run the logsift filters over log files or stdin.
+//!
+//! ```text
+//! logsift run --host native --config observability/logsift.example.json app.log
+//! logsift schema > logsift.schema.json
+//! ```
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use logsift_host::{Clock, Run, lines, run_native};
+
+#[derive(Parser)]
+#[command(
+    name = "logsift",
+    version,
+    about = "Scrub, enrich, sample and alert on log records"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Process NDJSON or text lines; kept records go to stdout, one per line.
+    Run(RunArgs),
+    /// Print the JSON Schema of the config document.
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Host {
+    /// The engine, called directly.
+    Native,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Which host runs the pipeline.
+    #[arg(long, value_enum, default_value = "native")]
+    host: Host,
+    /// The config document (JSON).
+    #[arg(long)]
+    config: PathBuf,
+    /// Write alert events here as NDJSON (Alertmanager API v2 alerts).
+    #[arg(long)]
+    signals: Option<PathBuf>,
+    /// Print the Prometheus exposition on stdout at the end.
+    #[arg(long)]
+    metrics: bool,
+    /// Print counts, redactions per detector and throughput on stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Replay clock: records are spaced this many seconds apart from
+    /// 2024-11-24T16:00:00Z, so runs are reproducible. Default: wall clock.
+    #[arg(long)]
+    replay_step: Option<f64>,
+    /// Input files; stdin when none.
+    inputs: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Schema => {
+            print!("{}", logsift_core::schema_json());
+            ExitCode::SUCCESS
+        }
+        Cmd::Run(args) => match run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("logsift: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn run(args: &RunArgs) -> Result<(), String> {
+    let config =
+        std::fs::read(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    let mut input = Vec::new();
+    if args.inputs.is_empty() {
+        std::io::stdin()
+            .read_to_end(&mut input)
+            .map_err(|e| format!("stdin: {e}"))?;
+    }
+    for path in &args.inputs {
+        let mut bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if !bytes.ends_with(b"\n") {
+            bytes.push(b'\n');
+        }
+        input.extend_from_slice(&bytes);
+    }
+    let records: Vec<&[u8]> = lines(&input).collect();
+    let clock = match args.replay_step {
+        Some(step) => Clock::Replay {
+            start: 1_732_464_000.0,
+            step,
+        },
+        None => Clock::Wall,
+    };
+    let progress = !args.inputs.is_empty() && std::io::stderr().is_terminal();
+    let total = records.len();
+    let started = Instant::now();
+    let run = match args.host {
+        Host::Native => run_native(&config, records, clock, |i| {
+            if progress && (i % 10_000 == 0 || i + 1 == total) {
+                eprint!(
+                    "\r{:>3}% {}/{total} records",
+                    (i + 1) * 100 / total.max(1),
+                    i + 1
+                );
+            }
+        }),
+    }
+    .map_err(|e| format!("{}: {e}", args.config.display()))?;
+    if progress {
+        eprintln!();
+    }
+    let elapsed = started.elapsed();
+    write_outputs(args, &run)?;
+    if args.stats {
+        print_stats(&run, input.len(), elapsed.as_secs_f64());
+    }
+    Ok(())
+}
+
+fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| format!("stdout: {e}");
+    for r in &run.records {
+        out.write_all(r).map_err(io)?;
+        out.write_all(b"\n").map_err(io)?;
+    }
+    if args.metrics {
+        out.write_all(run.metrics.as_bytes()).map_err(io)?;
+    }
+    out.flush().map_err(io)?;
+    if let Some(path) = &args.signals {
+        let mut s = Vec::new();
+        for ev in &run.signals {
+            s.extend(serde_json::to_vec(ev).map_err(|e| e.to_string())?);
+            s.push(b'\n');
+        }
+        std::fs::write(path, s).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn print_stats(run: &Run, bytes: usize, secs: f64) {
+    let s = &run.stats;
+    eprintln!(
+        "records: in {} out {} sampled {} rate_limited {} dropped_by_rule {} emitted {} kept_for_alert {}",
+        s.records_in,
+        s.records_out,
+        s.sampled,
+        s.rate_limited,
+        s.dropped_by_rule,
+        s.records_emitted,
+        s.kept_for_alert
+    );
+    let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
+    red.sort_by(|a, b| b.1.cmp(&a.1));
+    let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
+    eprintln!(
+        "redactions: {}",
+        if list.is_empty() {
+            "none".into()
+        } else {
+            list.join(" ")
+        }
+    );
+    eprintln!("signals: {}", run.signals.len());
+    let mbs = if secs > 0.0 {
+        bytes as f64 / 1e6 / secs
+    } else {
+        0.0
+    };
+    eprintln!(
+        "throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s",
+        bytes as f64 / 1e6,
+        secs
+    );
+}
