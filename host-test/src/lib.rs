@@ -30,16 +30,11 @@ pub enum Clock {
 
 impl Clock {
     /// The replay clock used by golden tests and the demo: 2024-11-24 16:00 UTC, 50 ms apart.
-    pub const GOLDEN: Clock = Clock::Replay {
-        start: 1_732_464_000.0,
-        step: 0.05,
-    };
+    pub const GOLDEN: Clock = Clock::Replay { start: 1_732_464_000.0, step: 0.05 };
 
     fn nanos(&self, i: usize) -> u64 {
         match self {
-            Clock::Wall => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64),
+            Clock::Wall => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64),
             Clock::Replay { start, step } => ((start + *step * i as f64) * 1e9) as u64,
         }
     }
@@ -64,10 +59,7 @@ pub struct Run {
 /// Splits input into records the way line-oriented hosts do: on `\n`, with a
 /// trailing `\r` removed and empty lines skipped.
 pub fn lines(input: &[u8]) -> impl Iterator<Item = &[u8]> {
-    input
-        .split(|&b| b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.is_empty())
+    input.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)).filter(|l| !l.is_empty())
 }
 
 /// Runs `config` over `records` with the engine called directly.

@@ -14,11 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use logsift_host::{Clock, Run, lines, run_native};
 
 #[derive(Parser)]
-#[command(
-    name = "logsift",
-    version,
-    about = "Scrub, enrich, sample and alert on log records"
-)]
+#[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -81,13 +77,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &RunArgs) -> Result<(), String> {
-    let config =
-        std::fs::read(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    let config = std::fs::read(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
     let mut input = Vec::new();
     if args.inputs.is_empty() {
-        std::io::stdin()
-            .read_to_end(&mut input)
-            .map_err(|e| format!("stdin: {e}"))?;
+        std::io::stdin().read_to_end(&mut input).map_err(|e| format!("stdin: {e}"))?;
     }
     for path in &args.inputs {
         let mut bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -98,10 +91,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     }
     let records: Vec<&[u8]> = lines(&input).collect();
     let clock = match args.replay_step {
-        Some(step) => Clock::Replay {
-            start: 1_732_464_000.0,
-            step,
-        },
+        Some(step) => Clock::Replay { start: 1_732_464_000.0, step },
         None => Clock::Wall,
     };
     let progress = !args.inputs.is_empty() && std::io::stderr().is_terminal();
@@ -110,11 +100,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let run = match args.host {
         Host::Native => run_native(&config, records, clock, |i| {
             if progress && (i % 10_000 == 0 || i + 1 == total) {
-                eprint!(
-                    "\r{:>3}% {}/{total} records",
-                    (i + 1) * 100 / total.max(1),
-                    i + 1
-                );
+                eprint!("\r{:>3}% {}/{total} records", (i + 1) * 100 / total.max(1), i + 1);
             }
         }),
     }
@@ -168,23 +154,8 @@ fn print_stats(run: &Run, bytes: usize, secs: f64) {
     let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
     red.sort_by(|a, b| b.1.cmp(&a.1));
     let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
-    eprintln!(
-        "redactions: {}",
-        if list.is_empty() {
-            "none".into()
-        } else {
-            list.join(" ")
-        }
-    );
+    eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
     eprintln!("signals: {}", run.signals.len());
-    let mbs = if secs > 0.0 {
-        bytes as f64 / 1e6 / secs
-    } else {
-        0.0
-    };
-    eprintln!(
-        "throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s",
-        bytes as f64 / 1e6,
-        secs
-    );
+    let mbs = if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 };
+    eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
 }

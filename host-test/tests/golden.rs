@@ -6,12 +6,8 @@ use std::path::{Path, PathBuf};
 
 use logsift_host::{Clock, lines, run_native};
 
-const SAMPLES: &[&str] = &[
-    "structlog.ndjson",
-    "envoy-access.ndjson",
-    "nginx-combined.log",
-    "sshd-syslog.log",
-];
+const SAMPLES: &[&str] =
+    &["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -29,10 +25,7 @@ fn check(path: &Path, got: &str, failures: &mut Vec<String>) {
     let mut diff = String::new();
     let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
     for i in 0..w.len().max(g.len()) {
-        let (a, b) = (
-            w.get(i).copied().unwrap_or("<none>"),
-            g.get(i).copied().unwrap_or("<none>"),
-        );
+        let (a, b) = (w.get(i).copied().unwrap_or("<none>"), g.get(i).copied().unwrap_or("<none>"));
         if a != b {
             diff.push_str(&format!("  line {}:\n  - {a}\n  + {b}\n", i + 1));
             if diff.len() > 3000 {
@@ -40,10 +33,7 @@ fn check(path: &Path, got: &str, failures: &mut Vec<String>) {
             }
         }
     }
-    failures.push(format!(
-        "{} differs (bless with LOGSIFT_BLESS=1):\n{diff}",
-        path.display()
-    ));
+    failures.push(format!("{} differs (bless with LOGSIFT_BLESS=1):\n{diff}", path.display()));
 }
 
 #[test]
@@ -65,21 +55,9 @@ fn samples_match_golden_outputs() {
             signals.push_str(&serde_json::to_string(s).unwrap());
             signals.push('\n');
         }
-        check(
-            &golden.join(format!("{sample}.out")),
-            &records,
-            &mut failures,
-        );
-        check(
-            &golden.join(format!("{sample}.signals.ndjson")),
-            &signals,
-            &mut failures,
-        );
-        check(
-            &golden.join(format!("{sample}.metrics")),
-            &run.metrics,
-            &mut failures,
-        );
+        check(&golden.join(format!("{sample}.out")), &records, &mut failures);
+        check(&golden.join(format!("{sample}.signals.ndjson")), &signals, &mut failures);
+        check(&golden.join(format!("{sample}.metrics")), &run.metrics, &mut failures);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

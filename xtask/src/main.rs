@@ -15,12 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 const WASM_TARGETS: &[&str] = &["wasm32-wasip1", "wasm32-wasip2", "wasm32-unknown-unknown"];
-const SAMPLES: &[&str] = &[
-    "structlog.ndjson",
-    "envoy-access.ndjson",
-    "nginx-combined.log",
-    "sshd-syslog.log",
-];
+const SAMPLES: &[&str] =
+    &["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"];
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -44,10 +40,7 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 fn cargo() -> Command {
@@ -60,20 +53,13 @@ fn run(mut cmd: Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     eprintln!("\n==> {shown}");
     let status = cmd.status().map_err(|e| format!("{shown}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{shown} failed ({status})"))
-    }
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed ({status})")) }
 }
 
 /// Installs the wasm targets (rustup also does it from rust-toolchain.toml).
 fn ensure_targets() -> Result<(), String> {
     let mut c = Command::new("rustup");
-    c.current_dir(root())
-        .arg("target")
-        .arg("add")
-        .args(WASM_TARGETS);
+    c.current_dir(root()).arg("target").arg("add").args(WASM_TARGETS);
     run(c)
 }
 
@@ -83,28 +69,12 @@ fn test() -> Result<(), String> {
     fmt.args(["fmt", "--all", "--check"]);
     run(fmt)?;
     let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     run(clippy)?;
     // The engine must stay buildable, and lint-clean, for every wasm host.
     for target in WASM_TARGETS {
         let mut c = cargo();
-        c.args([
-            "clippy",
-            "-p",
-            "logsift-core",
-            "--target",
-            target,
-            "--",
-            "-D",
-            "warnings",
-        ]);
+        c.args(["clippy", "-p", "logsift-core", "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
     let mut t = cargo();
@@ -119,8 +89,7 @@ fn test() -> Result<(), String> {
 
 fn schema() -> Result<(), String> {
     let path = root().join("observability/logsift.schema.json");
-    std::fs::write(&path, logsift_core::schema_json())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, logsift_core::schema_json()).map_err(|e| format!("{}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
 }
@@ -147,15 +116,7 @@ fn demo() -> Result<(), String> {
         let out_path = out_dir.join(format!("{sample}.out"));
         let sig_path = out_dir.join(format!("{sample}.signals.ndjson"));
         let output = Command::new(&exe)
-            .args([
-                "run",
-                "--host",
-                "native",
-                "--replay-step",
-                "0.05",
-                "--stats",
-                "--config",
-            ])
+            .args(["run", "--host", "native", "--replay-step", "0.05", "--stats", "--config"])
             .arg(&config)
             .arg("--signals")
             .arg(&sig_path)
@@ -163,10 +124,7 @@ fn demo() -> Result<(), String> {
             .output()
             .map_err(|e| format!("{}: {e}", exe.display()))?;
         if !output.status.success() {
-            return Err(format!(
-                "{sample}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
+            return Err(format!("{sample}: {}", String::from_utf8_lossy(&output.stderr)));
         }
         std::fs::write(&out_path, &output.stdout).map_err(|e| e.to_string())?;
         println!("\n── {sample} (host: native) ──");
@@ -185,11 +143,7 @@ fn demo() -> Result<(), String> {
                 );
             }
         }
-        println!(
-            "  full output: {}  signals: {}",
-            rel(&out_path),
-            rel(&sig_path)
-        );
+        println!("  full output: {}  signals: {}", rel(&out_path), rel(&sig_path));
     }
     Ok(())
 }
@@ -200,9 +154,7 @@ fn before_after(input: &Path, output: &[u8]) {
         return;
     };
     let outs = String::from_utf8_lossy(output);
-    let redacted = outs
-        .lines()
-        .find(|l| l.contains("[EMAIL_ADDRESS]") || l.contains("[REDACTED]"));
+    let redacted = outs.lines().find(|l| l.contains("[EMAIL_ADDRESS]") || l.contains("[REDACTED]"));
     let Some(after) = redacted else { return };
     // The input line it came from: same request id or same first 24 bytes.
     let key = after.get(..24).unwrap_or(after);

@@ -228,10 +228,7 @@ impl Alerts {
         Ok(Alerts {
             rules,
             groups: BoundedMap::new(cfg.max_groups),
-            levels: LevelSource {
-                field: cfg.level_field.clone(),
-                numbering: cfg.level_numbering,
-            },
+            levels: LevelSource { field: cfg.level_field.clone(), numbering: cfg.level_numbering },
             generator_url: cfg.generator_url.clone().unwrap_or_default(),
             record_field: cfg.record_field.clone().filter(|f| !f.is_empty()),
             resend: cfg.resend_interval.0.max(1.0),
@@ -245,12 +242,7 @@ impl Alerts {
 
     /// Counts a record against every rule. Events go to `out`; the first
     /// alert this record made fire is returned.
-    pub fn observe(
-        &mut self,
-        rec: &Record<'_>,
-        ctx: &Ctx,
-        out: &mut Vec<AlertEvent>,
-    ) -> Option<Fired> {
+    pub fn observe(&mut self, rec: &Record<'_>, ctx: &Ctx, out: &mut Vec<AlertEvent>) -> Option<Fired> {
         let now = ctx.now_secs();
         let mut first = None;
         for i in 0..self.rules.len() {
@@ -259,45 +251,30 @@ impl Alerts {
                 continue;
             }
             let amount = match (&rule.cfg.aggregate, &rule.cfg.value_field) {
-                (Aggregate::Sum, Some(f)) => {
-                    rec.get_path(f).and_then(|v| v.number()).unwrap_or(0.0)
-                }
+                (Aggregate::Sum, Some(f)) => rec.get_path(f).and_then(|v| v.number()).unwrap_or(0.0),
                 _ => 1.0,
             };
             let values: Vec<String> = rule
                 .cfg
                 .group_by
                 .iter()
-                .map(|f| {
-                    rec.get_path(f)
-                        .map(|v| v.text().into_owned())
-                        .unwrap_or_default()
-                })
+                .map(|f| rec.get_path(f).map(|v| v.text().into_owned()).unwrap_or_default())
                 .collect();
             self.rules[i].matches += 1;
             let width = self.rules[i].cfg.window.0 / BUCKETS as f64;
-            let g = self
-                .groups
-                .get_or_insert_with(&(i, values.clone()), || Group {
-                    values,
-                    ring: [0.0; BUCKETS],
-                    head: (now / width).floor() as i64,
-                    pending_since: None,
-                    firing_since: None,
-                    last_sent: 0.0,
-                    last_value: 0.0,
-                });
+            let g = self.groups.get_or_insert_with(&(i, values.clone()), || Group {
+                values,
+                ring: [0.0; BUCKETS],
+                head: (now / width).floor() as i64,
+                pending_since: None,
+                firing_since: None,
+                last_sent: 0.0,
+                last_value: 0.0,
+            });
             advance(g, now, width);
             let idx = g.head.rem_euclid(BUCKETS as i64) as usize;
             g.ring[idx] += amount;
-            if let Some(f) = step(
-                &mut self.rules[i],
-                g,
-                now,
-                &self.generator_url,
-                self.resend,
-                out,
-            ) {
+            if let Some(f) = step(&mut self.rules[i], g, now, &self.generator_url, self.resend, out) {
                 first.get_or_insert(f);
             }
         }
@@ -323,15 +300,9 @@ impl Alerts {
 
     /// Per rule: name, severity, records matched, events fired, events resolved.
     pub fn counters(&self) -> impl Iterator<Item = (&str, &str, u64, u64, u64)> {
-        self.rules.iter().map(|r| {
-            (
-                r.cfg.name.as_str(),
-                r.cfg.severity.as_str(),
-                r.matches,
-                r.fired,
-                r.resolved,
-            )
-        })
+        self.rules
+            .iter()
+            .map(|r| (r.cfg.name.as_str(), r.cfg.severity.as_str(), r.matches, r.fired, r.resolved))
     }
 
     /// Groups tracked, and groups evicted to stay under `max_groups`.
@@ -393,15 +364,7 @@ fn step(
     None
 }
 
-fn event(
-    rule: &Rule,
-    g: &Group,
-    now: f64,
-    value: f64,
-    url: &str,
-    resolved: bool,
-    resend: f64,
-) -> AlertEvent {
+fn event(rule: &Rule, g: &Group, now: f64, value: f64, url: &str, resolved: bool, resend: f64) -> AlertEvent {
     let mut labels = BTreeMap::new();
     labels.insert("alertname".to_owned(), rule.cfg.name.clone());
     labels.insert("severity".to_owned(), rule.cfg.severity.clone());
@@ -411,38 +374,21 @@ fn event(
     for (k, v) in rule.cfg.group_by.iter().zip(&g.values) {
         labels.insert(k.clone(), v.clone());
     }
-    let annotations = rule
-        .cfg
-        .annotations
-        .iter()
-        .map(|(k, v)| (k.clone(), fill(v, &labels, value)))
-        .collect();
+    let annotations =
+        rule.cfg.annotations.iter().map(|(k, v)| (k.clone(), fill(v, &labels, value))).collect();
     let at = |s: f64| {
-        ctx::rfc3339(
-            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(s.max(0.0)),
-        )
+        ctx::rfc3339(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(s.max(0.0)))
     };
     let starts = g.firing_since.unwrap_or(now);
     // A firing alert stays current in Alertmanager for a few resend periods.
-    let ends = if resolved {
-        now
-    } else {
-        now + 4.0 * resend.max(rule.cfg.window.0 / 4.0)
-    };
+    let ends = if resolved { now } else { now + 4.0 * resend.max(rule.cfg.window.0 / 4.0) };
     let generator_url = if url.is_empty() {
         String::new()
     } else {
         let sep = if url.contains('?') { '&' } else { '?' };
         format!("{url}{sep}rule={}", rule.cfg.name)
     };
-    AlertEvent {
-        labels,
-        annotations,
-        starts_at: at(starts),
-        ends_at: at(ends),
-        generator_url,
-        resolved,
-    }
+    AlertEvent { labels, annotations, starts_at: at(starts), ends_at: at(ends), generator_url, resolved }
 }
 
 /// Fills `{{ $labels.name }}` and `{{ $value }}`.
@@ -477,9 +423,6 @@ mod tests {
     fn templates() {
         let mut l = BTreeMap::new();
         l.insert("ip".to_owned(), "10.0.0.1".to_owned());
-        assert_eq!(
-            fill("{{ $value }} from {{ $labels.ip }} {{x}}", &l, 7.0),
-            "7 from 10.0.0.1 {{x}}"
-        );
+        assert_eq!(fill("{{ $value }} from {{ $labels.ip }} {{x}}", &l, 7.0), "7 from 10.0.0.1 {{x}}");
     }
 }

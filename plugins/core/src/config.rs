@@ -70,10 +70,7 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error at `path` (dotted, `[i]` for list items; empty for the root).
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError {
-            path: path.into(),
-            message: message.into(),
-        }
+        ConfigError { path: path.into(), message: message.into() }
     }
 
     /// The path of the offending field.
@@ -114,9 +111,9 @@ impl<'de> Deserialize<'de> for Seconds {
         }
         match Raw::deserialize(d)? {
             Raw::Num(n) if n >= 0.0 && n.is_finite() => Ok(Seconds(n)),
-            Raw::Num(n) => Err(serde::de::Error::custom(format!(
-                "duration {n} must be a positive number of seconds"
-            ))),
+            Raw::Num(n) => {
+                Err(serde::de::Error::custom(format!("duration {n} must be a positive number of seconds")))
+            }
             Raw::Text(s) => humantime::parse_duration(&s)
                 .map(|d| Seconds(d.as_secs_f64()))
                 .map_err(|e| serde::de::Error::custom(format!("duration \"{s}\": {e}"))),

@@ -17,10 +17,7 @@ impl Ctx {
     /// A context at `now_unix_nanos` (nanoseconds since the Unix epoch) whose
     /// random choices are drawn from a generator seeded with `seed`.
     pub fn new(now_unix_nanos: u64, seed: u64) -> Self {
-        Ctx {
-            now_nanos: now_unix_nanos,
-            rng: fastrand::Rng::with_seed(seed),
-        }
+        Ctx { now_nanos: now_unix_nanos, rng: fastrand::Rng::with_seed(seed) }
     }
 
     /// Moves the clock; hosts call this before each record or batch.

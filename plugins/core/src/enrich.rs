@@ -79,11 +79,7 @@ pub struct FieldNames {
 
 impl Default for FieldNames {
     fn default() -> Self {
-        FieldNames {
-            service: "service".into(),
-            version: "version".into(),
-            environment: "environment".into(),
-        }
+        FieldNames { service: "service".into(), version: "version".into(), environment: "environment".into() }
     }
 }
 
@@ -124,10 +120,7 @@ pub struct RequestIdConfig {
 
 impl Default for RequestIdConfig {
     fn default() -> Self {
-        RequestIdConfig {
-            field: "request_id".into(),
-            generate: true,
-        }
+        RequestIdConfig { field: "request_id".into(), generate: true }
     }
 }
 
@@ -145,11 +138,7 @@ pub struct RouteConfig {
 
 impl Default for RouteConfig {
     fn default() -> Self {
-        RouteConfig {
-            from: "path".into(),
-            to: "route".into(),
-            placeholder: "{id}".into(),
-        }
+        RouteConfig { from: "path".into(), to: "route".into(), placeholder: "{id}".into() }
     }
 }
 
@@ -165,10 +154,7 @@ pub struct LevelConfig {
 
 impl Default for LevelConfig {
     fn default() -> Self {
-        LevelConfig {
-            field: "level".into(),
-            numbering: Numbering::Python,
-        }
+        LevelConfig { field: "level".into(), numbering: Numbering::Python }
     }
 }
 
@@ -184,10 +170,7 @@ pub struct JwtSubjectConfig {
 
 impl Default for JwtSubjectConfig {
     fn default() -> Self {
-        JwtSubjectConfig {
-            from: "authorization".into(),
-            to: "user_id".into(),
-        }
+        JwtSubjectConfig { from: "authorization".into(), to: "user_id".into() }
     }
 }
 
@@ -209,10 +192,7 @@ impl Enricher {
             (&names.environment, &cfg.environment, "environment"),
         ] {
             if name.is_empty() {
-                return Err(ConfigError::new(
-                    format!("enrich.field_names.{field}"),
-                    "must not be empty",
-                ));
+                return Err(ConfigError::new(format!("enrich.field_names.{field}"), "must not be empty"));
             }
             if let Some(v) = value {
                 statics.push((name.clone(), crate::json::quote(v.as_bytes())));
@@ -225,16 +205,10 @@ impl Enricher {
         }
         for (from, to) in cfg.rename.iter().chain(&cfg.copy) {
             if from.is_empty() || to.is_empty() {
-                return Err(ConfigError::new(
-                    "enrich.rename",
-                    "field names must not be empty",
-                ));
+                return Err(ConfigError::new("enrich.rename", "field names must not be empty"));
             }
         }
-        Ok(Enricher {
-            cfg: cfg.clone(),
-            statics,
-        })
+        Ok(Enricher { cfg: cfg.clone(), statics })
     }
 
     /// The JWT source field, which the pipeline adds to the scrub key rules.
@@ -271,9 +245,7 @@ impl Enricher {
             }
         }
         if let Some(tp) = &c.traceparent {
-            let parsed = rec
-                .get_path(&tp.from)
-                .and_then(|v| parse_traceparent(&v.text()));
+            let parsed = rec.get_path(&tp.from).and_then(|v| parse_traceparent(&v.text()));
             if let Some((trace, span, flags)) = parsed {
                 if rec.get(&tp.trace_id).is_none() {
                     rec.set_str(&tp.trace_id, &trace);
@@ -299,9 +271,7 @@ impl Enricher {
             }
         }
         if let Some(l) = &c.level {
-            let canon = rec
-                .get(&l.field)
-                .and_then(|v| level::parse(&v.text(), l.numbering));
+            let canon = rec.get(&l.field).and_then(|v| level::parse(&v.text(), l.numbering));
             if let Some(lv) = canon {
                 rec.set_str(&l.field, lv.as_str());
             }
@@ -322,9 +292,7 @@ pub fn parse_traceparent(v: &str) -> Option<(String, String, String)> {
     let mut parts = v.trim().split('-');
     let (ver, trace, span, flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let hex = |s: &str, n: usize| {
-        s.len() == n
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     let nonzero = |s: &str| s.bytes().any(|b| b != b'0');
     // Version ff is invalid; a future version may append fields, 00 may not.
@@ -363,20 +331,15 @@ fn is_id(seg: &str) -> bool {
         return true;
     }
     let is_uuid = b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        });
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() });
     let has_digit = b.iter().any(u8::is_ascii_digit);
     let is_hex = b.len() >= 8 && has_digit && b.iter().all(u8::is_ascii_hexdigit);
     let is_token = b.len() >= 16
         && has_digit
         && b.iter().any(u8::is_ascii_alphabetic)
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'));
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_'));
     // Redacted values (`[EMAIL_ADDRESS]`) are ids in a path too.
     let is_tag = b.first() == Some(&b'[') && b.last() == Some(&b']');
     is_uuid || is_hex || is_token || is_tag
@@ -385,15 +348,10 @@ fn is_id(seg: &str) -> bool {
 /// The `sub` claim of a JWT (optionally behind `Bearer `), decoded only.
 pub fn subject_of(token: &str) -> Option<String> {
     let t = token.trim();
-    let t = t
-        .strip_prefix("Bearer ")
-        .or_else(|| t.strip_prefix("bearer "))
-        .unwrap_or(t)
-        .trim();
+    let t = t.strip_prefix("Bearer ").or_else(|| t.strip_prefix("bearer ")).unwrap_or(t).trim();
     let payload = t.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     match claims.get("sub")? {
         serde_json::Value::String(s) => Some(s.clone()),
@@ -428,36 +386,21 @@ mod tests {
 
     #[test]
     fn routes() {
+        assert_eq!(route_template("/api/events/123/tickets", "{id}"), "/api/events/{id}/tickets");
         assert_eq!(
-            route_template("/api/events/123/tickets", "{id}"),
-            "/api/events/{id}/tickets"
-        );
-        assert_eq!(
-            route_template(
-                "/api/orders/550e8400-e29b-41d4-a716-446655440000/refund?x=1",
-                "{id}"
-            ),
+            route_template("/api/orders/550e8400-e29b-41d4-a716-446655440000/refund?x=1", "{id}"),
             "/api/orders/{id}/refund"
         );
-        assert_eq!(
-            route_template("/v2/users/deadbeef42/avatar", "{id}"),
-            "/v2/users/{id}/avatar"
-        );
+        assert_eq!(route_template("/v2/users/deadbeef42/avatar", "{id}"), "/v2/users/{id}/avatar");
         assert_eq!(route_template("/healthz", "{id}"), "/healthz");
-        assert_eq!(
-            route_template("/api/v1/llm/completions", "{id}"),
-            "/api/v1/llm/completions"
-        );
+        assert_eq!(route_template("/api/v1/llm/completions", "{id}"), "/api/v1/llm/completions");
     }
 
     #[test]
     fn jwt_subject() {
         // {"alg":"HS256","typ":"JWT"} . {"sub":"user-42","name":"x"}
         let tok = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTQyIiwibmFtZSI6IngifQ.c2lnbmF0dXJl";
-        assert_eq!(
-            subject_of(&format!("Bearer {tok}")).as_deref(),
-            Some("user-42")
-        );
+        assert_eq!(subject_of(&format!("Bearer {tok}")).as_deref(), Some("user-42"));
         assert_eq!(subject_of("Bearer nonsense"), None);
     }
 }

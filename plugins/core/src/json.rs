@@ -81,12 +81,7 @@ pub(crate) struct Scanner<'a> {
 
 impl<'a> Scanner<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Scanner {
-            buf,
-            pos: 0,
-            stack: Vec::new(),
-            state: State::Value,
-        }
+        Scanner { buf, pos: 0, stack: Vec::new(), state: State::Value }
     }
 
     /// Current nesting depth (1 inside the root object).
@@ -109,11 +104,7 @@ impl<'a> Scanner<'a> {
         loop {
             self.skip_ws();
             let Some(&b) = self.buf.get(self.pos) else {
-                return if self.state == State::Done {
-                    Ok(None)
-                } else {
-                    Err(NotJson)
-                };
+                return if self.state == State::Done { Ok(None) } else { Err(NotJson) };
             };
             match self.state {
                 State::Done => return Err(NotJson),
@@ -165,25 +156,12 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         self.pos += 1;
         self.after_value();
-        let kind = if b == b'}' {
-            Kind::ObjectEnd
-        } else {
-            Kind::ArrayEnd
-        };
-        Ok(Some(Token {
-            kind,
-            start,
-            end: self.pos,
-            escaped: false,
-        }))
+        let kind = if b == b'}' { Kind::ObjectEnd } else { Kind::ArrayEnd };
+        Ok(Some(Token { kind, start, end: self.pos, escaped: false }))
     }
 
     fn after_value(&mut self) {
-        self.state = if self.stack.is_empty() {
-            State::Done
-        } else {
-            State::AfterValue
-        };
+        self.state = if self.stack.is_empty() { State::Done } else { State::AfterValue };
     }
 
     fn value(&mut self, b: u8) -> Result<Token, NotJson> {
@@ -201,12 +179,7 @@ impl<'a> Scanner<'a> {
                     (Kind::ArrayStart, State::ValueOrClose)
                 };
                 self.state = state;
-                Ok(Token {
-                    kind,
-                    start,
-                    end: self.pos,
-                    escaped: false,
-                })
+                Ok(Token { kind, start, end: self.pos, escaped: false })
             }
             b'"' => {
                 let tok = self.string(Kind::String)?;
@@ -227,12 +200,7 @@ impl<'a> Scanner<'a> {
                 }
                 self.pos = end;
                 self.after_value();
-                Ok(Token {
-                    kind: Kind::Number,
-                    start,
-                    end,
-                    escaped: false,
-                })
+                Ok(Token { kind: Kind::Number, start, end, escaped: false })
             }
             b't' | b'f' | b'n' => {
                 let word: &[u8] = match b {
@@ -245,12 +213,7 @@ impl<'a> Scanner<'a> {
                 }
                 self.pos = start + word.len();
                 self.after_value();
-                Ok(Token {
-                    kind: Kind::Literal,
-                    start,
-                    end: self.pos,
-                    escaped: false,
-                })
+                Ok(Token { kind: Kind::Literal, start, end: self.pos, escaped: false })
             }
             _ => Err(NotJson),
         }
@@ -267,12 +230,7 @@ impl<'a> Scanner<'a> {
             i += off;
             if self.buf[i] == b'"' {
                 self.pos = i + 1;
-                return Ok(Token {
-                    kind,
-                    start,
-                    end: i,
-                    escaped,
-                });
+                return Ok(Token { kind, start, end: i, escaped });
             }
             escaped = true;
             match self.buf.get(i + 1) {

@@ -118,10 +118,7 @@ impl Pipeline {
                 allow_keys: Vec::new(),
                 ..Default::default()
             });
-            sc.keys.push(scrub::KeyRule {
-                path: src.to_owned(),
-                action: None,
-            });
+            sc.keys.push(scrub::KeyRule { path: src.to_owned(), action: None });
         }
         Ok(Pipeline {
             scrub: scrub_cfg.as_ref().map(Scrubber::new).transpose()?,
@@ -147,11 +144,7 @@ impl Pipeline {
         };
         let scrubbed = match &mut self.scrub {
             Some(s) => s.scrub(input),
-            None => Scrubbed {
-                bytes: Cow::Borrowed(input),
-                format: detect_format(input),
-                fell_back: false,
-            },
+            None => Scrubbed { bytes: Cow::Borrowed(input), format: detect_format(input), fell_back: false },
         };
         if scrubbed.fell_back {
             self.stats.parse_fallbacks += 1;
@@ -163,11 +156,7 @@ impl Pipeline {
         if let Some(e) = &self.enrich {
             e.apply(&mut rec, ctx, jwt_sub);
         }
-        if self
-            .sample
-            .as_ref()
-            .is_some_and(|s| s.dropped_by_rule(&rec))
-        {
+        if self.sample.as_ref().is_some_and(|s| s.dropped_by_rule(&rec)) {
             return self.drop(DropReason::Rule);
         }
         let fired = match &mut self.alerts {
@@ -185,16 +174,11 @@ impl Pipeline {
             }
             if let (Some(field), Some(r)) = (s.rate_field(), rate) {
                 if rec.is_object() {
-                    rec.set_raw(
-                        field,
-                        serde_json::to_vec(&r).unwrap_or_else(|_| b"1".to_vec()),
-                    );
+                    rec.set_raw(field, serde_json::to_vec(&r).unwrap_or_else(|_| b"1".to_vec()));
                 }
             }
         }
-        if let (Some(f), Some(field)) =
-            (&fired, self.alerts.as_ref().and_then(Alerts::record_field))
-        {
+        if let (Some(f), Some(field)) = (&fired, self.alerts.as_ref().and_then(Alerts::record_field)) {
             if rec.is_object() {
                 let mut v = serde_json::to_value(&f.event).unwrap_or_default();
                 if let Some(obj) = v.as_object_mut() {
@@ -261,9 +245,9 @@ impl Pipeline {
 
     /// Redactions per detector (key rules as `SENSITIVE_KEY`).
     pub fn redactions(&self) -> Vec<(String, u64)> {
-        self.scrub.as_ref().map_or_else(Vec::new, |s| {
-            s.redactions().map(|(k, v)| (k.to_owned(), v)).collect()
-        })
+        self.scrub
+            .as_ref()
+            .map_or_else(Vec::new, |s| s.redactions().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
     /// Every counter in the Prometheus text exposition format (0.0.4).

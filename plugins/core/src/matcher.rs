@@ -84,10 +84,7 @@ pub struct LevelSource {
 
 impl Default for LevelSource {
     fn default() -> Self {
-        LevelSource {
-            field: "level".into(),
-            numbering: Numbering::Python,
-        }
+        LevelSource { field: "level".into(), numbering: Numbering::Python }
     }
 }
 
@@ -112,9 +109,7 @@ impl Condition {
             let re = meta::Regex::builder()
                 .configure(meta::Config::new().nfa_size_limit(Some(1 << 20)))
                 .build(r)
-                .map_err(|e| {
-                    ConfigError::new(format!("{at}.regex"), format!("invalid pattern: {e}"))
-                })?;
+                .map_err(|e| ConfigError::new(format!("{at}.regex"), format!("invalid pattern: {e}")))?;
             ops.push(Op::Regex(re));
         }
         if let Some(v) = c.exists {
@@ -130,9 +125,7 @@ impl Condition {
             ops.push(Op::LevelAtLeast(v));
         }
         if let Some(v) = &c.text_contains {
-            ops.push(Op::TextContains(
-                memchr::memmem::Finder::new(v.as_bytes()).into_owned(),
-            ));
+            ops.push(Op::TextContains(memchr::memmem::Finder::new(v.as_bytes()).into_owned()));
         }
         if ops.len() != 1 {
             return Err(ConfigError::new(
@@ -144,10 +137,7 @@ impl Condition {
         let record_wide = matches!(op, Op::LevelAtLeast(_) | Op::TextContains(_));
         match (&c.field, record_wide) {
             (None, false) => {
-                return Err(ConfigError::new(
-                    format!("{at}.field"),
-                    "is required with this operator",
-                ));
+                return Err(ConfigError::new(format!("{at}.field"), "is required with this operator"));
             }
             (Some(_), true) => {
                 return Err(ConfigError::new(
@@ -157,18 +147,12 @@ impl Condition {
             }
             _ => {}
         }
-        Ok(Condition {
-            field: c.field.clone(),
-            op,
-        })
+        Ok(Condition { field: c.field.clone(), op })
     }
 
     /// Validates a list of conditions at config path `at`.
     pub fn list(cs: &[ConditionConfig], at: &str) -> Result<Vec<Condition>, ConfigError> {
-        cs.iter()
-            .enumerate()
-            .map(|(i, c)| Condition::new(c, &format!("{at}[{i}]")))
-            .collect()
+        cs.iter().enumerate().map(|(i, c)| Condition::new(c, &format!("{at}[{i}]"))).collect()
     }
 
     /// Whether the record meets the condition.

@@ -68,13 +68,7 @@ impl<'a> Record<'a> {
             Format::Json => index(&src).map_or((None, 0), |(f, c)| (Some(f), c)),
             Format::Text => (None, 0),
         };
-        Record {
-            src,
-            format,
-            fields,
-            close,
-            added: Vec::new(),
-        }
+        Record { src, format, fields, close, added: Vec::new() }
     }
 
     /// Whether the record is a JSON object (fields can be read and written).
@@ -99,9 +93,7 @@ impl<'a> Record<'a> {
         }
         let f = self.fields.as_ref()?.iter().find(|f| f.key == key)?;
         match &f.change {
-            None => Some(Value {
-                raw: &self.src[f.value_start..f.value_end],
-            }),
+            None => Some(Value { raw: &self.src[f.value_start..f.value_end] }),
             Some(Some(v)) => Some(Value { raw: v }),
             Some(None) => None,
         }
@@ -130,10 +122,7 @@ impl<'a> Record<'a> {
             slot.1 = value;
             return;
         }
-        match fields
-            .iter_mut()
-            .find(|f| f.key == key && f.change != Some(None))
-        {
+        match fields.iter_mut().find(|f| f.key == key && f.change != Some(None)) {
             Some(f) => f.change = Some(Some(value)),
             None => self.added.push((key.to_owned(), value)),
         }
@@ -158,11 +147,7 @@ impl<'a> Record<'a> {
 
     /// Whether any field was changed.
     pub fn is_changed(&self) -> bool {
-        !self.added.is_empty()
-            || self
-                .fields
-                .as_ref()
-                .is_some_and(|f| f.iter().any(|f| f.change.is_some()))
+        !self.added.is_empty() || self.fields.as_ref().is_some_and(|f| f.iter().any(|f| f.change.is_some()))
     }
 
     /// The record's bytes with every change applied.
@@ -235,33 +220,18 @@ fn index(src: &[u8]) -> Option<(Vec<Field>, usize)> {
         let depth = sc.depth();
         match tok.kind {
             Kind::Key if depth == 1 => {
-                pending = Some((
-                    json::unescape(&src[tok.start..tok.end]).into_owned(),
-                    tok.start - 1,
-                ));
+                pending = Some((json::unescape(&src[tok.start..tok.end]).into_owned(), tok.start - 1));
             }
             Kind::ObjectEnd if depth == 0 => close = tok.start,
             Kind::ObjectStart | Kind::ArrayStart if depth == 2 => value_start = tok.start,
             Kind::ObjectEnd | Kind::ArrayEnd if depth == 1 => {
                 let (key, member_start) = pending.take()?;
-                fields.push(Field {
-                    key,
-                    member_start,
-                    value_start,
-                    value_end: tok.end,
-                    change: None,
-                });
+                fields.push(Field { key, member_start, value_start, value_end: tok.end, change: None });
             }
             Kind::String | Kind::Number | Kind::Literal if depth == 1 => {
                 let (key, member_start) = pending.take()?;
                 let (s, e) = tok.outer();
-                fields.push(Field {
-                    key,
-                    member_start,
-                    value_start: s,
-                    value_end: e,
-                    change: None,
-                });
+                fields.push(Field { key, member_start, value_start: s, value_end: e, change: None });
             }
             _ => {}
         }

@@ -179,35 +179,20 @@ impl Sampler {
             }
         }
         if !rate_ok(cfg.default_rate) {
-            return Err(ConfigError::new(
-                "sample.default_rate",
-                "must be between 0 and 1",
-            ));
+            return Err(ConfigError::new("sample.default_rate", "must be between 0 and 1"));
         }
         if let Some(rl) = &cfg.rate_limit {
             if rl.by.is_empty() {
-                return Err(ConfigError::new(
-                    "sample.rate_limit.by",
-                    "name at least one field",
-                ));
+                return Err(ConfigError::new("sample.rate_limit.by", "name at least one field"));
             }
             if !(rl.per_second > 0.0 && rl.per_second.is_finite()) {
-                return Err(ConfigError::new(
-                    "sample.rate_limit.per_second",
-                    "must be a positive number",
-                ));
+                return Err(ConfigError::new("sample.rate_limit.per_second", "must be a positive number"));
             }
             if rl.burst.is_some_and(|b| !(b >= 1.0 && b.is_finite())) {
-                return Err(ConfigError::new(
-                    "sample.rate_limit.burst",
-                    "must be at least 1",
-                ));
+                return Err(ConfigError::new("sample.rate_limit.burst", "must be at least 1"));
             }
             if rl.max_keys == 0 {
-                return Err(ConfigError::new(
-                    "sample.rate_limit.max_keys",
-                    "must be at least 1",
-                ));
+                return Err(ConfigError::new("sample.rate_limit.max_keys", "must be at least 1"));
             }
         }
         let drop = cfg
@@ -217,14 +202,8 @@ impl Sampler {
             .map(|(i, cs)| Condition::list(cs, &format!("sample.drop[{i}]")))
             .collect::<Result<_, _>>()?;
         Ok(Sampler {
-            levels: LevelSource {
-                field: cfg.level_field.clone(),
-                numbering: cfg.level_numbering,
-            },
-            buckets: cfg
-                .rate_limit
-                .as_ref()
-                .map(|rl| BoundedMap::new(rl.max_keys)),
+            levels: LevelSource { field: cfg.level_field.clone(), numbering: cfg.level_numbering },
+            buckets: cfg.rate_limit.as_ref().map(|rl| BoundedMap::new(rl.max_keys)),
             cfg: cfg.clone(),
             drop,
         })
@@ -247,12 +226,7 @@ impl Sampler {
     }
 
     /// Decides for one record; a rate-limit summary, when due, goes to `emitted`.
-    pub fn decide(
-        &mut self,
-        rec: &Record<'_>,
-        ctx: &mut Ctx,
-        emitted: &mut Vec<Vec<u8>>,
-    ) -> Decision {
+    pub fn decide(&mut self, rec: &Record<'_>, ctx: &mut Ctx, emitted: &mut Vec<Vec<u8>>) -> Decision {
         let rate = self.rate_for(rec);
         if rate < 1.0 && !self.keep_at(rec, rate, ctx) {
             return Decision::Sampled;
@@ -303,9 +277,7 @@ impl Sampler {
 
     /// Keys tracked and keys evicted by the rate limiter.
     pub fn state(&self) -> (usize, u64) {
-        self.buckets
-            .as_ref()
-            .map_or((0, 0), |b| (b.len(), b.evicted()))
+        self.buckets.as_ref().map_or((0, 0), |b| (b.len(), b.evicted()))
     }
 
     /// The field kept records carry their rate in, if any.
@@ -314,10 +286,8 @@ impl Sampler {
     }
 
     fn keep_at(&self, rec: &Record<'_>, rate: f64, ctx: &mut Ctx) -> bool {
-        let trace = rec
-            .get_path(&self.cfg.trace_id_field)
-            .and_then(|v| parse_trace_id(&v.text()))
-            .or_else(|| {
+        let trace =
+            rec.get_path(&self.cfg.trace_id_field).and_then(|v| parse_trace_id(&v.text())).or_else(|| {
                 let tp = rec.get_path(&self.cfg.traceparent_field)?;
                 let (t, _, _) = crate::enrich::parse_traceparent(&tp.text())?;
                 parse_trace_id(&t)
@@ -405,9 +375,7 @@ fn summary(by: &[String], key: &str, b: &Bucket) -> Vec<u8> {
     }
     obj.insert("suppressed".into(), b.suppressed.into());
     let at = |s: f64| {
-        ctx::rfc3339(
-            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(s.max(0.0)),
-        )
+        ctx::rfc3339(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(s.max(0.0)))
     };
     obj.insert("first_suppressed".into(), at(b.first_suppressed).into());
     obj.insert("last_suppressed".into(), at(b.last_suppressed).into());
@@ -421,36 +389,16 @@ mod tests {
     #[test]
     fn python_rule_vectors() {
         // Rate 0.5 → bound 2^63: ids whose lower 64 bits are below 2^63 are kept.
-        assert!(trace_keep(
-            TraceRule::OtelPython,
-            0x7fff_ffff_ffff_ffff,
-            0.5
-        ));
-        assert!(!trace_keep(
-            TraceRule::OtelPython,
-            0x8000_0000_0000_0000,
-            0.5
-        ));
+        assert!(trace_keep(TraceRule::OtelPython, 0x7fff_ffff_ffff_ffff, 0.5));
+        assert!(!trace_keep(TraceRule::OtelPython, 0x8000_0000_0000_0000, 0.5));
         // Only the lower 64 bits count.
-        assert!(trace_keep(
-            TraceRule::OtelPython,
-            (0xffff_u128 << 64) | 1,
-            0.5
-        ));
+        assert!(trace_keep(TraceRule::OtelPython, (0xffff_u128 << 64) | 1, 0.5));
         // Rate 1 keeps everything, rate 0 nothing.
         assert!(trace_keep(TraceRule::OtelPython, u128::MAX, 1.0));
         assert!(!trace_keep(TraceRule::OtelPython, 1, 0.0));
         // Rate 0.1: Python computes round(0.1 * 2**64) in floating point = 1844674407370955264.
-        assert!(trace_keep(
-            TraceRule::OtelPython,
-            1_844_674_407_370_955_263,
-            0.1
-        ));
-        assert!(!trace_keep(
-            TraceRule::OtelPython,
-            1_844_674_407_370_955_264,
-            0.1
-        ));
+        assert!(trace_keep(TraceRule::OtelPython, 1_844_674_407_370_955_263, 0.1));
+        assert!(!trace_keep(TraceRule::OtelPython, 1_844_674_407_370_955_264, 0.1));
     }
 
     #[test]
@@ -461,11 +409,7 @@ mod tests {
         assert!(trace_keep(TraceRule::OtelGo, 0x7fff_ffff_ffff_fffe, 0.5));
         // Java takes |lower 64 as i64|: 0xffff…ff is -1, |−1| = 1, kept at any rate > 0.
         assert!(trace_keep(TraceRule::OtelJava, 0xffff_ffff_ffff_ffff, 0.01));
-        assert!(!trace_keep(
-            TraceRule::OtelPython,
-            0xffff_ffff_ffff_ffff,
-            0.01
-        ));
+        assert!(!trace_keep(TraceRule::OtelPython, 0xffff_ffff_ffff_ffff, 0.01));
         // i64::MIN stays negative under wrapping_abs, as Math.abs does: kept.
         assert!(trace_keep(TraceRule::OtelJava, 0x8000_0000_0000_0000, 0.01));
     }

@@ -21,12 +21,7 @@ pub(crate) struct BoundedMap<K, V> {
 
 impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     pub fn new(cap: usize) -> Self {
-        BoundedMap {
-            young: HashMap::new(),
-            old: HashMap::new(),
-            half_cap: (cap / 2).max(1),
-            evicted: 0,
-        }
+        BoundedMap { young: HashMap::new(), old: HashMap::new(), half_cap: (cap / 2).max(1), evicted: 0 }
     }
 
     /// The entry for `key`, created with `init` when absent.

@@ -36,15 +36,12 @@ pub struct Stats {
 impl Stats {
     /// `in == out + every drop`: nothing is lost unaccounted.
     pub fn balanced(&self) -> bool {
-        self.records_in
-            == self.records_out + self.sampled + self.rate_limited + self.dropped_by_rule
+        self.records_in == self.records_out + self.sampled + self.rate_limited + self.dropped_by_rule
     }
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -55,42 +52,16 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 pub(crate) fn prometheus(p: &Pipeline) -> String {
     let s = p.stats();
     let mut o = String::with_capacity(2048);
-    family(
-        &mut o,
-        "logsift_records_in_total",
-        "counter",
-        "Records processed.",
-    );
+    family(&mut o, "logsift_records_in_total", "counter", "Records processed.");
     let _ = writeln!(o, "logsift_records_in_total {}", s.records_in);
-    family(
-        &mut o,
-        "logsift_records_out_total",
-        "counter",
-        "Records passed on.",
-    );
+    family(&mut o, "logsift_records_out_total", "counter", "Records passed on.");
     let _ = writeln!(o, "logsift_records_out_total {}", s.records_out);
-    family(
-        &mut o,
-        "logsift_records_dropped_total",
-        "counter",
-        "Records not passed on, by reason.",
-    );
-    for (reason, n) in [
-        ("sampled", s.sampled),
-        ("rate_limited", s.rate_limited),
-        ("rule", s.dropped_by_rule),
-    ] {
-        let _ = writeln!(
-            o,
-            "logsift_records_dropped_total{{reason=\"{reason}\"}} {n}"
-        );
+    family(&mut o, "logsift_records_dropped_total", "counter", "Records not passed on, by reason.");
+    for (reason, n) in [("sampled", s.sampled), ("rate_limited", s.rate_limited), ("rule", s.dropped_by_rule)]
+    {
+        let _ = writeln!(o, "logsift_records_dropped_total{{reason=\"{reason}\"}} {n}");
     }
-    family(
-        &mut o,
-        "logsift_records_emitted_total",
-        "counter",
-        "Summary records made by logsift.",
-    );
+    family(&mut o, "logsift_records_emitted_total", "counter", "Summary records made by logsift.");
     let _ = writeln!(o, "logsift_records_emitted_total {}", s.records_emitted);
     family(
         &mut o,
@@ -99,46 +70,18 @@ pub(crate) fn prometheus(p: &Pipeline) -> String {
         "Records that looked like JSON but were not; scrubbed as text.",
     );
     let _ = writeln!(o, "logsift_parse_fallbacks_total {}", s.parse_fallbacks);
-    family(
-        &mut o,
-        "logsift_bytes_in_total",
-        "counter",
-        "Record bytes processed.",
-    );
+    family(&mut o, "logsift_bytes_in_total", "counter", "Record bytes processed.");
     let _ = writeln!(o, "logsift_bytes_in_total {}", s.bytes_in);
-    family(
-        &mut o,
-        "logsift_bytes_out_total",
-        "counter",
-        "Record bytes passed on.",
-    );
+    family(&mut o, "logsift_bytes_out_total", "counter", "Record bytes passed on.");
     let _ = writeln!(o, "logsift_bytes_out_total {}", s.bytes_out);
-    family(
-        &mut o,
-        "logsift_redactions_total",
-        "counter",
-        "Values redacted, by detector.",
-    );
+    family(&mut o, "logsift_redactions_total", "counter", "Values redacted, by detector.");
     for (d, n) in p.redactions() {
-        let _ = writeln!(
-            o,
-            "logsift_redactions_total{{detector=\"{}\"}} {n}",
-            escape(&d)
-        );
+        let _ = writeln!(o, "logsift_redactions_total{{detector=\"{}\"}} {n}", escape(&d));
     }
     if let Some(a) = &p.alerts {
-        family(
-            &mut o,
-            "logsift_alert_matches_total",
-            "counter",
-            "Records matching an alert rule.",
-        );
+        family(&mut o, "logsift_alert_matches_total", "counter", "Records matching an alert rule.");
         for (rule, _, m, _, _) in a.counters() {
-            let _ = writeln!(
-                o,
-                "logsift_alert_matches_total{{rule=\"{}\"}} {m}",
-                escape(rule)
-            );
+            let _ = writeln!(o, "logsift_alert_matches_total{{rule=\"{}\"}} {m}", escape(rule));
         }
         family(
             &mut o,
@@ -157,18 +100,8 @@ pub(crate) fn prometheus(p: &Pipeline) -> String {
             }
         }
     }
-    family(
-        &mut o,
-        "logsift_state_keys",
-        "gauge",
-        "Keys held by stateful stages.",
-    );
-    family(
-        &mut o,
-        "logsift_state_evictions_total",
-        "counter",
-        "Keys evicted to keep state bounded.",
-    );
+    family(&mut o, "logsift_state_keys", "gauge", "Keys held by stateful stages.");
+    family(&mut o, "logsift_state_evictions_total", "counter", "Keys evicted to keep state bounded.");
     let mut state = Vec::new();
     if let Some(sm) = &p.sample {
         state.push(("rate_limit", sm.state()));
@@ -178,10 +111,7 @@ pub(crate) fn prometheus(p: &Pipeline) -> String {
     }
     for (stage, (keys, evicted)) in state {
         let _ = writeln!(o, "logsift_state_keys{{stage=\"{stage}\"}} {keys}");
-        let _ = writeln!(
-            o,
-            "logsift_state_evictions_total{{stage=\"{stage}\"}} {evicted}"
-        );
+        let _ = writeln!(o, "logsift_state_evictions_total{{stage=\"{stage}\"}} {evicted}");
     }
     o
 }

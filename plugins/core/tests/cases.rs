@@ -63,22 +63,16 @@ fn run_suite(file: &str, suite: &Suite, failures: &mut Vec<String>) {
     };
     let mut ctx = Ctx::new((T0 * 1e9) as u64, 42);
     for (i, c) in suite.cases.iter().enumerate() {
-        let label = format!(
-            "{file} / {} / {}",
-            suite.name,
-            c.name.clone().unwrap_or_else(|| format!("#{i}"))
-        );
-        let mut fail =
-            |msg: String| failures.push(format!("{label}: {msg}\n    input: {}", c.input));
+        let label =
+            format!("{file} / {} / {}", suite.name, c.name.clone().unwrap_or_else(|| format!("#{i}")));
+        let mut fail = |msg: String| failures.push(format!("{label}: {msg}\n    input: {}", c.input));
         if let Some(at) = c.at {
             ctx.set_now((at * 1e9) as u64);
         }
         let outcome = p.process(c.input.as_bytes(), &mut ctx);
         match (&outcome, &c.dropped) {
             (Outcome::Drop(r), Some(want)) if r.as_str() == want => {}
-            (Outcome::Drop(r), want) => {
-                fail(format!("dropped ({}), expected {:?}", r.as_str(), want))
-            }
+            (Outcome::Drop(r), want) => fail(format!("dropped ({}), expected {:?}", r.as_str(), want)),
             (Outcome::Keep(_), Some(want)) => fail(format!("kept, expected drop ({want})")),
             (Outcome::Keep(_), None) => {}
         }
@@ -110,68 +104,42 @@ fn run_suite(file: &str, suite: &Suite, failures: &mut Vec<String>) {
         let got: Vec<String> = p
             .take_signals()
             .iter()
-            .map(|e| {
-                format!(
-                    "{}:{}",
-                    if e.resolved { "resolved" } else { "firing" },
-                    e.labels["alertname"]
-                )
-            })
+            .map(|e| format!("{}:{}", if e.resolved { "resolved" } else { "firing" }, e.labels["alertname"]))
             .collect();
         if let Some(want) = &c.signals {
             if &got != want {
                 fail(format!("signals {got:?}, expected {want:?}"));
             }
         }
-        let emitted: Vec<String> = p
-            .take_emitted()
-            .iter()
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .collect();
+        let emitted: Vec<String> =
+            p.take_emitted().iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
         for s in &c.emitted {
             if !emitted.iter().any(|e| e.contains(s.as_str())) {
-                fail(format!(
-                    "no emitted record contains {s:?}; emitted: {emitted:?}"
-                ));
+                fail(format!("no emitted record contains {s:?}; emitted: {emitted:?}"));
             }
         }
     }
     if !p.stats().balanced() {
-        failures.push(format!(
-            "{file} / {}: counters do not balance: {:?}",
-            suite.name,
-            p.stats()
-        ));
+        failures.push(format!("{file} / {}: counters do not balance: {:?}", suite.name, p.stats()));
     }
 }
 
 #[test]
 fn case_corpus() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     let mut failures = Vec::new();
     let mut n = 0;
-    for path in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-    {
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let suites: Vec<Suite> = serde_json::from_slice(&std::fs::read(path).unwrap())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let suites: Vec<Suite> =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap_or_else(|e| panic!("{name}: {e}"));
         for s in &suites {
             n += s.cases.len();
             run_suite(&name, s, &mut failures);
         }
     }
     assert!(n > 0, "no cases found in {}", dir.display());
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {n} cases failed:\n{}", failures.len(), failures.join("\n"));
 }

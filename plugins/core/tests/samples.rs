@@ -53,12 +53,7 @@ fn strict_preset_has_full_recall_and_keeps_every_trap() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -66,8 +61,7 @@ fn json_samples_stay_valid_json() {
     for file in ["structlog.ndjson", "envoy-access.ndjson"] {
         let out = run(r#"{"scrub": {"preset": "strict"}}"#, file);
         for line in out.lines() {
-            serde_json::from_str::<serde_json::Value>(line)
-                .unwrap_or_else(|e| panic!("{file}: {e}: {line}"));
+            serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{file}: {e}: {line}"));
         }
     }
 }

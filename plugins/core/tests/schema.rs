@@ -6,8 +6,7 @@ use std::path::PathBuf;
 
 #[test]
 fn shipped_schema_is_current() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../observability/logsift.schema.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../observability/logsift.schema.json");
     let want = logsift_core::schema_json();
     if std::env::var_os("LOGSIFT_BLESS").is_some() {
         std::fs::write(&path, &want).unwrap();
@@ -23,8 +22,7 @@ fn shipped_schema_is_current() {
 
 #[test]
 fn example_config_is_valid() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../observability/logsift.example.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../observability/logsift.example.json");
     let cfg = std::fs::read(&path).unwrap();
     logsift_core::Pipeline::from_json(&cfg).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }

@@ -219,17 +219,10 @@ impl<'de, F: Deserialize<'de>> Visitor<'de> for StringOrObject<F> {
 impl<'de> Deserialize<'de> for DetectorSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match d.deserialize_any(StringOrObject::<DetectorSpecFull>(Default::default()))? {
-            Ok(name) => Ok(DetectorSpec {
-                name: name.parse().map_err(de::Error::custom)?,
-                action: None,
-            }),
+            Ok(name) => Ok(DetectorSpec { name: name.parse().map_err(de::Error::custom)?, action: None }),
             Err(full) => Ok(DetectorSpec {
                 name: full.name,
-                action: Some(ActionConfig {
-                    action: full.action,
-                    keep: full.keep,
-                    tag: full.tag,
-                }),
+                action: Some(ActionConfig { action: full.action, keep: full.keep, tag: full.tag }),
             }),
         }
     }
@@ -241,11 +234,7 @@ impl<'de> Deserialize<'de> for KeyRule {
             Ok(path) => Ok(KeyRule { path, action: None }),
             Err(full) => Ok(KeyRule {
                 path: full.path,
-                action: Some(ActionConfig {
-                    action: full.action,
-                    keep: full.keep,
-                    tag: full.tag,
-                }),
+                action: Some(ActionConfig { action: full.action, keep: full.keep, tag: full.tag }),
             }),
         }
     }

@@ -65,14 +65,10 @@ impl FromStr for DetectorName {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        DetectorName::ALL
-            .iter()
-            .copied()
-            .find(|d| d.as_str() == s)
-            .ok_or_else(|| {
-                let known: Vec<&str> = DetectorName::ALL.iter().map(|d| d.as_str()).collect();
-                format!("unknown detector \"{s}\" (known: {})", known.join(", "))
-            })
+        DetectorName::ALL.iter().copied().find(|d| d.as_str() == s).ok_or_else(|| {
+            let known: Vec<&str> = DetectorName::ALL.iter().map(|d| d.as_str()).collect();
+            format!("unknown detector \"{s}\" (known: {})", known.join(", "))
+        })
     }
 }
 
@@ -114,49 +110,106 @@ pub const DEFAULT_PRESET: &[DetectorName] = &[
     DetectorName::UsSsn,
 ];
 
+/// Which combined regex a pattern is compiled into. Patterns that begin with
+/// a literal share one regex with a literal prefilter; patterns that need a
+/// rare byte (`@`, `://`, `::`) run only on records holding it; the
+/// digit-shaped detectors share one lazy DFA pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ScanGroup {
+    /// User patterns: always run, first in priority.
+    Custom,
+    /// Secret keys with literal prefixes (`AKIA`, `ghp_`, `eyJ`, `-----BEGIN`…).
+    Literal,
+    /// `Bearer`/`Basic` credentials (case-insensitive literal).
+    Bearer,
+    /// Needs `://`.
+    Url,
+    /// Needs `@`.
+    Email,
+    /// `key=value` and `key: value` pairs; needs `=` or `: ` after a name.
+    KeyValue,
+    /// Cards, SSNs, phones, IBANs, IPv4 and full IPv6.
+    Digits,
+    /// Compressed IPv6; needs `::`.
+    Ipv6Compressed,
+}
+
+impl ScanGroup {
+    /// Whether the record can hold a match of this group at all.
+    pub(crate) fn may_match(self, hay: &[u8]) -> bool {
+        match self {
+            ScanGroup::Url => memchr::memmem::find(hay, b"://").is_some(),
+            ScanGroup::Email => memchr::memchr(b'@', hay).is_some(),
+            ScanGroup::Ipv6Compressed => memchr::memmem::find(hay, b"::").is_some(),
+            // A name right before `:` (`password: x`); JSON's `"key":`
+            // and timestamps' `16:00` don't count.
+            ScanGroup::KeyValue => {
+                memchr::memchr(b'=', hay).is_some()
+                    || memchr::memchr_iter(b':', hay)
+                        .any(|i| i > 0 && (hay[i - 1].is_ascii_alphabetic() || hay[i - 1] == b'_'))
+            }
+            _ => true,
+        }
+    }
+}
+
 /// A candidate's check: `Some(span)` to redact (possibly narrowed), or `None`.
 pub(crate) type Check = fn(&[u8], usize, usize) -> Option<(usize, usize)>;
 
 impl DetectorName {
-    /// The ASCII-mode pattern.
-    pub(crate) fn pattern(self) -> &'static str {
+    /// The ASCII-mode patterns of the detector, each with the scan group it
+    /// belongs to (see [`ScanGroup`]).
+    pub(crate) fn parts(self) -> &'static [(ScanGroup, &'static str)] {
+        use ScanGroup::*;
         match self {
-            DetectorName::PrivateKey => {
-                r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,\-]|\\[nr])*?-----END[A-Z ]{0,30}PRIVATE KEY-----|-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*"
+            DetectorName::PrivateKey => &[(
+                Literal,
+                r"-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s:,\-]|\\[nr])*?-----END[A-Z ]{0,30}PRIVATE KEY-----|-----BEGIN[A-Z ]{0,30}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]|\\[nr])*",
+            )],
+            DetectorName::Jwt => {
+                &[(Literal, r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")]
             }
-            DetectorName::Jwt => r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
             DetectorName::UrlCredentials => {
-                r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:@/"'<>\\]{0,256}:[^\s@/"'<>\\]{1,256}@"#
+                &[(Url, r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:@/"'<>\\]{0,256}:[^\s@/"'<>\\]{1,256}@"#)]
             }
-            DetectorName::BearerToken => r"(?i:\b(?:bearer|basic)) +[A-Za-z0-9\-._~+/]{4,}=*",
+            DetectorName::BearerToken => &[(Bearer, r"(?i:\b(?:bearer|basic)) +[A-Za-z0-9\-._~+/]{4,}=*")],
             DetectorName::AwsAccessKey => {
-                r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b"
+                &[(Literal, r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b")]
             }
             DetectorName::GithubToken => {
-                r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"
+                &[(Literal, r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")]
             }
             DetectorName::StripeKey => {
-                r"\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,99}|whsec_[A-Za-z0-9]{20,99})\b"
+                &[(Literal, r"\b(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,99}|whsec_[A-Za-z0-9]{20,99})\b")]
             }
-            DetectorName::SlackToken => {
-                r"\bxox[abposr]-[A-Za-z0-9\-]{10,250}|https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]{10,200}"
-            }
-            DetectorName::GoogleApiKey => r"\bAIza[0-9A-Za-z_\-]{35}",
-            DetectorName::EmailAddress => {
-                r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b"
-            }
+            DetectorName::SlackToken => &[(
+                Literal,
+                r"\bxox[abposr]-[A-Za-z0-9\-]{10,250}|https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]{10,200}",
+            )],
+            DetectorName::GoogleApiKey => &[(Literal, r"\bAIza[0-9A-Za-z_\-]{35}")],
+            DetectorName::EmailAddress => &[(
+                Email,
+                r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b",
+            )],
             DetectorName::IbanCode => {
-                r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"
+                &[(Digits, r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")]
             }
-            DetectorName::CreditCard => r"\b[0-9](?:[ \-]?[0-9]){12,18}\b",
-            DetectorName::UsSsn => r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b",
-            DetectorName::PhoneNumber => {
-                r"\+[1-9][0-9 .\-()]{5,20}[0-9]|(?:\([0-9]{3}\) ?|\b[0-9]{3}[.\- ])[0-9]{3}[.\- ][0-9]{4}\b"
-            }
-            DetectorName::IpAddress => {
-                r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|(?:[0-9A-Fa-f]{1,4}:|:)(?:[0-9A-Fa-f]{0,4}:){1,6}[0-9A-Fa-f]{0,4}(?:\.[0-9]{1,3}){0,3}"
-            }
+            DetectorName::CreditCard => &[(Digits, r"\b[0-9](?:[ \-]?[0-9]){12,18}\b")],
+            DetectorName::UsSsn => &[(Digits, r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b")],
+            DetectorName::PhoneNumber => &[(
+                Digits,
+                r"\+[1-9][0-9 .\-()]{5,20}[0-9]|(?:\([0-9]{3}\) ?|\b[0-9]{3}[.\- ])[0-9]{3}[.\- ][0-9]{4}\b",
+            )],
+            DetectorName::IpAddress => &[
+                (Digits, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b"),
+                (Ipv6Compressed, r"[0-9A-Fa-f:]*::[0-9A-Fa-f:.]*"),
+            ],
         }
+    }
+
+    /// All of the detector's patterns as one alternation.
+    pub(crate) fn pattern(self) -> String {
+        self.parts().iter().map(|(_, p)| format!("(?:{p})")).collect::<Vec<_>>().join("|")
     }
 
     /// The check run on each candidate.
@@ -199,10 +252,7 @@ fn glued_to_number(hay: &[u8], s: usize, e: usize) -> bool {
 }
 
 fn digits(span: &[u8]) -> Vec<u8> {
-    span.iter()
-        .filter(|b| b.is_ascii_digit())
-        .map(|b| b - b'0')
-        .collect()
+    span.iter().filter(|b| b.is_ascii_digit()).map(|b| b - b'0').collect()
 }
 
 /// Luhn (mod 10) checksum.
@@ -272,9 +322,8 @@ fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let n = span.iter().filter(|b| b.is_ascii_digit()).count();
     if span[0] == b'+' {
         // E.164: at most 15 digits; separators never doubled.
-        let doubled = span
-            .windows(2)
-            .any(|w| matches!(w[0], b' ' | b'.' | b'-') && matches!(w[1], b' ' | b'.' | b'-'));
+        let doubled =
+            span.windows(2).any(|w| matches!(w[0], b' ' | b'.' | b'-') && matches!(w[1], b' ' | b'.' | b'-'));
         return ((7..=15).contains(&n) && !doubled).then_some((s, e));
     }
     // National: 3-3-4 with one separator style ("(415) 555-2671" is allowed).
@@ -372,9 +421,7 @@ fn bearer_token(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let token = &hay[tok_start..e];
     if scheme.eq_ignore_ascii_case(b"basic") {
         // Basic credentials are base64 of "user:password".
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(token)
-            .ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
         return decoded.contains(&b':').then_some((tok_start, e));
     }
     // Bearer: a token, not an English word ("bearer authentication failed").

@@ -63,6 +63,10 @@ pub const DEFAULT_KEYS: &[&str] = &[
     "*-api-key",
 ];
 
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+
 #[derive(Debug, Clone)]
 struct Pattern {
     /// Lowercased segments, `**` kept as its own segment.
@@ -71,23 +75,22 @@ struct Pattern {
 
 impl Pattern {
     fn parse(p: &str) -> Self {
-        Pattern {
-            segments: p
-                .split('.')
-                .map(|s| s.to_ascii_lowercase().into_bytes())
-                .collect(),
-        }
-    }
-
-    fn is_exact_name(&self) -> bool {
-        self.segments.len() == 1 && !self.segments[0].iter().any(|b| matches!(b, b'*' | b'?'))
+        Pattern { segments: p.split('.').map(|s| s.to_ascii_lowercase().into_bytes()).collect() }
     }
 
     /// Does the pattern match the end of `path` followed by `key`?
     fn matches<P: PathLike + ?Sized>(&self, path: &P, key: &[u8]) -> bool {
-        let full = WithKey { path, key };
-        // Anchored at the end only: try every start position.
-        (0..=full.len()).any(|start| segs_match(&self.segments, &full, start))
+        match self.segments.as_slice() {
+            // The common cases: a one-segment glob, or a last segment that
+            // already fails, settle it without walking the path.
+            [one] if one.as_slice() != b"**" => glob(one, key),
+            [.., last] if last.as_slice() != b"**" && !glob(last, key) => false,
+            segs => {
+                let full = WithKey { path, key };
+                // Anchored at the end only: try every start position.
+                (0..=full.len()).any(|start| segs_match(segs, &full, start))
+            }
+        }
     }
 }
 
@@ -116,11 +119,7 @@ impl<P: PathLike + ?Sized> WithKey<'_, P> {
         self.path.len() + 1
     }
     fn seg(&self, i: usize) -> &[u8] {
-        if i < self.path.len() {
-            self.path.seg(i)
-        } else {
-            self.key
-        }
+        if i < self.path.len() { self.path.seg(i) } else { self.key }
     }
 }
 
@@ -130,9 +129,7 @@ fn segs_match<P: PathLike + ?Sized>(pat: &[Vec<u8>], full: &WithKey<'_, P>, at: 
         Some((first, rest)) if first.as_slice() == b"**" => {
             (at..=full.len()).any(|skip| segs_match(rest, full, skip))
         }
-        Some((first, rest)) => {
-            at < full.len() && glob(first, full.seg(at)) && segs_match(rest, full, at + 1)
-        }
+        Some((first, rest)) => at < full.len() && glob(first, full.seg(at)) && segs_match(rest, full, at + 1),
     }
 }
 
@@ -159,50 +156,63 @@ pub(crate) fn glob(pat: &[u8], s: &[u8]) -> bool {
 }
 
 /// A set of patterns answering "which rule, if any, matches this key here".
-#[derive(Debug, Clone, Default)]
+///
+/// Keys repeat from record to record, so the answer of the one-segment
+/// patterns is cached per key (bounded); patterns with a path are few and
+/// checked on each lookup. The rule added first wins.
+#[derive(Debug, Default)]
 pub(crate) struct KeySet<T> {
-    /// Exact one-segment names by length: (lowercase name, payload).
-    exact_by_len: Vec<Vec<(Vec<u8>, T)>>,
-    /// Everything else, in config order.
-    other: Vec<(Pattern, T)>,
+    /// One-segment patterns, with their insertion order.
+    single: Vec<(usize, Pattern, T)>,
+    /// Patterns with a path, with their insertion order.
+    multi: Vec<(usize, Pattern, T)>,
+    cache: RefCell<FxHashMap<Box<[u8]>, Option<(usize, T)>>>,
 }
+
+/// Most keys cached before the cache starts over.
+const CACHE_CAP: usize = 4096;
 
 impl<T: Copy> KeySet<T> {
     pub fn new() -> Self {
-        KeySet {
-            exact_by_len: Vec::new(),
-            other: Vec::new(),
-        }
+        KeySet { single: Vec::new(), multi: Vec::new(), cache: RefCell::new(FxHashMap::default()) }
     }
 
     pub fn insert(&mut self, pattern: &str, payload: T) {
         let p = Pattern::parse(pattern);
-        if p.is_exact_name() {
-            let name = p.segments[0].clone();
-            if self.exact_by_len.len() <= name.len() {
-                self.exact_by_len.resize_with(name.len() + 1, Vec::new);
-            }
-            self.exact_by_len[name.len()].push((name, payload));
+        let order = self.single.len() + self.multi.len();
+        if p.segments.len() == 1 && p.segments[0].as_slice() != b"**" {
+            self.single.push((order, p, payload));
         } else {
-            self.other.push((p, payload));
+            self.multi.push((order, p, payload));
         }
+        self.cache.borrow_mut().clear();
     }
 
     pub fn is_empty(&self) -> bool {
-        self.other.is_empty() && self.exact_by_len.iter().all(Vec::is_empty)
+        self.single.is_empty() && self.multi.is_empty()
     }
 
     /// The payload of the first rule matching `key` under `path`.
     pub fn find<P: PathLike + ?Sized>(&self, path: &P, key: &[u8]) -> Option<T> {
-        if let Some(bucket) = self.exact_by_len.get(key.len()) {
-            if let Some((_, t)) = bucket.iter().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
-                return Some(*t);
-            }
+        let single = self.find_single(key);
+        let multi = self.multi.iter().find(|(_, p, _)| p.matches(path, key)).map(|(o, _, t)| (*o, *t));
+        match (single, multi) {
+            (Some(a), Some(b)) => Some(if a.0 < b.0 { a.1 } else { b.1 }),
+            (a, b) => a.or(b).map(|(_, t)| t),
         }
-        self.other
-            .iter()
-            .find(|(p, _)| p.matches(path, key))
-            .map(|(_, t)| *t)
+    }
+
+    fn find_single(&self, key: &[u8]) -> Option<(usize, T)> {
+        if let Some(hit) = self.cache.borrow().get(key) {
+            return *hit;
+        }
+        let found = self.single.iter().find(|(_, p, _)| glob(&p.segments[0], key)).map(|(o, _, t)| (*o, *t));
+        let mut cache = self.cache.borrow_mut();
+        if cache.len() >= CACHE_CAP {
+            cache.clear();
+        }
+        cache.insert(key.into(), found);
+        found
     }
 }
 
@@ -225,15 +235,9 @@ mod tests {
         k.insert("payload.*.password", 1);
         k.insert("headers.authorization", 2);
         k.insert("**.deep.key", 3);
-        assert_eq!(
-            k.find(&[&b"payload"[..], b"user"][..], b"Password"),
-            Some(1)
-        );
+        assert_eq!(k.find(&[&b"payload"[..], b"user"][..], b"Password"), Some(1));
         assert_eq!(k.find(&[&b"payload"[..]][..], b"password"), None);
-        assert_eq!(
-            k.find(&[&b"request"[..], b"headers"][..], b"Authorization"),
-            Some(2)
-        );
+        assert_eq!(k.find(&[&b"request"[..], b"headers"][..], b"Authorization"), Some(2));
         assert_eq!(k.find(&[&b"authorization"[..]][..], b"x"), None);
         assert_eq!(k.find(&[&b"a"[..], b"b", b"deep"][..], b"key"), Some(3));
     }
@@ -244,27 +248,10 @@ mod tests {
         for p in DEFAULT_KEYS {
             k.insert(p, ());
         }
-        for sensitive in [
-            "password",
-            "PASSWORD",
-            "user_password",
-            "csrf_token",
-            "Set-Cookie",
-            "api_key",
-        ] {
-            assert!(
-                k.find(&[][..], sensitive.as_bytes()).is_some(),
-                "{sensitive}"
-            );
+        for sensitive in ["password", "PASSWORD", "user_password", "csrf_token", "Set-Cookie", "api_key"] {
+            assert!(k.find(&[][..], sensitive.as_bytes()).is_some(), "{sensitive}");
         }
-        for plain in [
-            "total_tokens",
-            "prompt_tokens",
-            "level",
-            "event",
-            "request_id",
-            "token_type",
-        ] {
+        for plain in ["total_tokens", "prompt_tokens", "level", "event", "request_id", "token_type"] {
             assert!(k.find(&[][..], plain.as_bytes()).is_none(), "{plain}");
         }
     }

@@ -22,19 +22,19 @@ mod tests;
 use std::borrow::Cow;
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use regex_automata::meta;
 use regex_automata::{Input, util::syntax};
 use sha2::Sha256;
 
-pub use config::{
-    ActionConfig, ActionKind, CustomRule, DetectorSpec, KeyRule, Preset, ScrubConfig,
-};
+pub use config::{ActionConfig, ActionKind, CustomRule, DetectorSpec, KeyRule, Preset, ScrubConfig};
 pub use detectors::DetectorName;
 pub use keys::DEFAULT_KEYS;
 
 use crate::config::ConfigError;
 use crate::json::{self, Kind, NotJson, Scanner, Token};
+use detectors::ScanGroup;
 use keys::{KeySet, PathLike};
 
 /// Largest compiled size accepted for one custom pattern, and for the set.
@@ -56,10 +56,7 @@ struct Action {
 #[derive(Debug, Clone)]
 enum PatternKind {
     /// A detector with its check and action.
-    Detector {
-        check: detectors::Check,
-        action: usize,
-    },
+    Detector { check: detectors::Check, action: usize },
     /// `key=value` / `key: value` in text, resolved against the key rules.
     KeyValue,
 }
@@ -70,6 +67,15 @@ struct Found {
     start: usize,
     end: usize,
     action: usize,
+}
+
+/// One combined regex and the patterns compiled into it.
+#[derive(Debug)]
+struct Group {
+    kind: ScanGroup,
+    regex: meta::Regex,
+    cache: meta::Cache,
+    patterns: Vec<PatternKind>,
 }
 
 /// A byte range of the input and what replaces it.
@@ -103,11 +109,15 @@ pub struct Scrubbed<'a> {
 /// The compiled scrub stage.
 #[derive(Debug)]
 pub struct Scrubber {
-    regex: Option<meta::Regex>,
-    cache: Option<meta::Cache>,
-    patterns: Vec<PatternKind>,
+    groups: Vec<Group>,
+    /// Scratch for merging the groups' matches.
+    candidates: Vec<(Found, usize)>,
     actions: Vec<Action>,
     keys: KeySet<usize>,
+    /// The literal part of every key rule (`password`, `_token`…): a record
+    /// holding none of them, case-insensitively, can't meet a key rule.
+    /// `None` when a rule has no literal (`*`), so every record is walked.
+    key_hint: Option<AhoCorasick>,
     allow: KeySet<()>,
     hmac: Option<Hmac<Sha256>>,
     hash_len: usize,
@@ -131,24 +141,16 @@ impl Scrubber {
             }
         };
         let mut actions: Vec<Action> = Vec::new();
-        let mut patterns: Vec<PatternKind> = Vec::new();
-        let mut sources: Vec<String> = Vec::new();
+        // (group, source, kind) of every pattern, grouped at the end.
+        let mut parts: Vec<(ScanGroup, String, PatternKind)> = Vec::new();
         let default_keep = 4;
         let mut uses_hash = None;
 
         // Custom rules first: where they overlap a built-in, the user's wins.
         for (i, rule) in cfg.custom.iter().enumerate() {
             let at = |field: &str| format!("scrub.custom[{i}].{field}");
-            if rule.name.is_empty()
-                || !rule
-                    .name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            {
-                return Err(ConfigError::new(
-                    at("name"),
-                    "use letters, digits and '_' only",
-                ));
+            if rule.name.is_empty() || !rule.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(ConfigError::new(at("name"), "use letters, digits and '_' only"));
             }
             build_regex(std::slice::from_ref(&rule.pattern))
                 .map_err(|e| ConfigError::new(at("pattern"), e))?;
@@ -161,11 +163,8 @@ impl Scrubber {
                 tag: rule.tag.clone().unwrap_or_else(|| rule.name.clone()),
                 label: label_of(&rule.name),
             });
-            patterns.push(PatternKind::Detector {
-                check: detectors::accept,
-                action: actions.len() - 1,
-            });
-            sources.push(rule.pattern.clone());
+            let kind = PatternKind::Detector { check: detectors::accept, action: actions.len() - 1 };
+            parts.push((ScanGroup::Custom, rule.pattern.clone(), kind));
         }
 
         let mut enabled: Vec<DetectorName> = match cfg.preset {
@@ -175,23 +174,11 @@ impl Scrubber {
         };
         enabled.extend(cfg.detectors.iter().map(|d| d.name));
         enabled.retain(|d| !cfg.disable.contains(d));
-        for d in DetectorName::ALL
-            .iter()
-            .copied()
-            .filter(|d| enabled.contains(d))
-        {
-            let spec = cfg
-                .detectors
-                .iter()
-                .rev()
-                .find(|s| s.name == d)
-                .and_then(|s| s.action.clone());
+        for d in DetectorName::ALL.iter().copied().filter(|d| enabled.contains(d)) {
+            let spec = cfg.detectors.iter().rev().find(|s| s.name == d).and_then(|s| s.action.clone());
             let ac = spec
                 .or_else(|| cfg.actions.get(&d).cloned())
-                .unwrap_or(ActionConfig {
-                    action: cfg.default_action,
-                    ..ActionConfig::default()
-                });
+                .unwrap_or(ActionConfig { action: cfg.default_action, ..ActionConfig::default() });
             if ac.action == ActionKind::Hash {
                 uses_hash.get_or_insert(format!("scrub.detectors ({d})"));
             }
@@ -201,11 +188,10 @@ impl Scrubber {
                 tag: ac.tag.unwrap_or_else(|| d.as_str().to_owned()),
                 label: label_of(d.as_str()),
             });
-            patterns.push(PatternKind::Detector {
-                check: d.check(),
-                action: actions.len() - 1,
-            });
-            sources.push(d.pattern().to_owned());
+            for (group, source) in d.parts() {
+                let kind = PatternKind::Detector { check: d.check(), action: actions.len() - 1 };
+                parts.push((*group, (*source).to_owned(), kind));
+            }
         }
         for name in cfg.actions.keys() {
             if !enabled.contains(name) {
@@ -218,18 +204,24 @@ impl Scrubber {
 
         // Key rules: the user's first, then the preset's.
         let mut keys = KeySet::new();
+        let mut key_literals: Option<Vec<String>> = Some(Vec::new());
+        let mut add_literal = |pattern: &str| {
+            let last = pattern.rsplit('.').next().unwrap_or("");
+            let lit = last.split(['*', '?']).max_by_key(|p| p.len()).unwrap_or("");
+            match (&mut key_literals, lit.is_empty()) {
+                (Some(v), false) => v.push(lit.to_ascii_lowercase()),
+                _ => key_literals = None,
+            }
+        };
         let key_label = label_of(KEY_RULE_LABEL);
         for (i, rule) in cfg.keys.iter().enumerate() {
             if rule.path.is_empty() || rule.path.split('.').any(str::is_empty) {
-                return Err(ConfigError::new(
-                    format!("scrub.keys[{i}]"),
-                    "empty key or path segment",
-                ));
+                return Err(ConfigError::new(format!("scrub.keys[{i}]"), "empty key or path segment"));
             }
-            let ac = rule.action.clone().unwrap_or(ActionConfig {
-                action: cfg.default_action,
-                ..Default::default()
-            });
+            let ac = rule
+                .action
+                .clone()
+                .unwrap_or(ActionConfig { action: cfg.default_action, ..Default::default() });
             if ac.action == ActionKind::Hash {
                 uses_hash.get_or_insert(format!("scrub.keys[{i}].action"));
             }
@@ -240,6 +232,7 @@ impl Scrubber {
                 label: key_label,
             });
             keys.insert(&rule.path, actions.len() - 1);
+            add_literal(&rule.path);
         }
         if cfg.preset != Preset::None {
             if cfg.default_action == ActionKind::Hash {
@@ -252,17 +245,23 @@ impl Scrubber {
                 label: key_label,
             });
             let preset_action = actions.len() - 1;
-            for k in DEFAULT_KEYS
-                .iter()
-                .filter(|k| !cfg.disable_keys.iter().any(|d| d == *k))
-            {
+            for k in DEFAULT_KEYS.iter().filter(|k| !cfg.disable_keys.iter().any(|d| d == *k)) {
                 keys.insert(k, preset_action);
+                add_literal(k);
             }
         }
         if !keys.is_empty() {
-            patterns.push(PatternKind::KeyValue);
-            sources.push(KEY_VALUE_PATTERN.to_owned());
+            parts.push((ScanGroup::KeyValue, KEY_VALUE_PATTERN.to_owned(), PatternKind::KeyValue));
         }
+        let key_hint = match key_literals {
+            Some(lits) if !lits.is_empty() => Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&lits)
+                    .map_err(|e| ConfigError::new("scrub.keys", e.to_string()))?,
+            ),
+            _ => None,
+        };
         let mut allow = KeySet::new();
         for k in &cfg.allow_keys {
             allow.insert(k, ());
@@ -270,17 +269,11 @@ impl Scrubber {
 
         let hash_len = cfg.hash_length.unwrap_or(16);
         if !(8..=64).contains(&hash_len) {
-            return Err(ConfigError::new(
-                "scrub.hash_length",
-                "must be between 8 and 64",
-            ));
+            return Err(ConfigError::new("scrub.hash_length", "must be between 8 and 64"));
         }
         let hmac = match (&cfg.hash_key, uses_hash) {
             (Some(key), _) if key.len() < 16 => {
-                return Err(ConfigError::new(
-                    "scrub.hash_key",
-                    "must be at least 16 bytes long",
-                ));
+                return Err(ConfigError::new("scrub.hash_key", "must be at least 16 bytes long"));
             }
             (Some(key), _) => Some(
                 Hmac::<Sha256>::new_from_slice(key.as_bytes())
@@ -295,19 +288,25 @@ impl Scrubber {
             (None, None) => None,
         };
 
-        let regex = if sources.is_empty() {
-            None
-        } else {
-            Some(build_regex(&sources).map_err(|e| ConfigError::new("scrub", e))?)
-        };
-        let cache = regex.as_ref().map(meta::Regex::create_cache);
+        parts.sort_by_key(|(g, _, _)| *g);
+        let mut groups: Vec<Group> = Vec::new();
+        for chunk in parts.chunk_by(|a, b| a.0 == b.0) {
+            let sources: Vec<&str> = chunk.iter().map(|(_, s, _)| s.as_str()).collect();
+            let regex = build_regex(&sources).map_err(|e| ConfigError::new("scrub", e))?;
+            groups.push(Group {
+                kind: chunk[0].0,
+                cache: regex.create_cache(),
+                regex,
+                patterns: chunk.iter().map(|(_, _, k)| k.clone()).collect(),
+            });
+        }
         let counts = vec![0; labels.len()];
         Ok(Scrubber {
-            regex,
-            cache,
-            patterns,
+            groups,
+            candidates: Vec::new(),
             actions,
             keys,
+            key_hint,
             allow,
             hmac,
             hash_len,
@@ -319,10 +318,7 @@ impl Scrubber {
 
     /// Redactions so far, per detector name (key rules as `SENSITIVE_KEY`).
     pub fn redactions(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.labels
-            .iter()
-            .map(String::as_str)
-            .zip(self.counts.iter().copied())
+        self.labels.iter().map(String::as_str).zip(self.counts.iter().copied())
     }
 
     /// Scrubs one record.
@@ -332,21 +328,28 @@ impl Scrubber {
         let mut fell_back = false;
         if matches!(first, Some(b'{' | b'[')) {
             if std::str::from_utf8(input).is_ok() {
-                let attempt = match self.scrub_json(input, false) {
+                let mut found = Vec::new();
+                self.find_all(input, 0..input.len(), &mut found);
+                // Nothing matched and no sensitive key name occurs: the walk
+                // could change nothing (and as text, neither could the scan).
+                let key_possible = self.key_hint.as_ref().is_none_or(|h| h.is_match(input));
+                if found.is_empty()
+                    && (!key_possible || self.keys.is_empty())
+                    && memchr::memchr(b'\\', input).is_none()
+                {
+                    return Scrubbed { bytes: Cow::Borrowed(input), format: Format::Json, fell_back };
+                }
+                let attempt = match self.scrub_json(input, Some(found)) {
                     Err(JsonFail::Crossing) => {
                         self.pending.clear();
-                        self.scrub_json(input, true)
+                        self.scrub_json(input, None)
                     }
                     other => other,
                 };
                 match attempt {
                     Ok(edits) => {
                         self.commit();
-                        return Scrubbed {
-                            bytes: apply(input, edits),
-                            format: Format::Json,
-                            fell_back,
-                        };
+                        return Scrubbed { bytes: apply(input, edits), format: Format::Json, fell_back };
                     }
                     Err(_) => self.pending.clear(),
                 }
@@ -355,11 +358,7 @@ impl Scrubber {
         }
         let edits = self.scrub_text(input);
         self.commit();
-        Scrubbed {
-            bytes: apply(input, edits),
-            format: Format::Text,
-            fell_back,
-        }
+        Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back }
     }
 
     fn commit(&mut self) {
@@ -381,49 +380,61 @@ impl Scrubber {
                     ActionKind::Drop => Vec::new(),
                     _ => self.render(action, &input[f.start..f.end]),
                 };
-                Edit {
-                    start: f.start,
-                    end: f.end,
-                    repl,
-                }
+                Edit { start: f.start, end: f.end, repl }
             })
             .collect()
     }
 
-    /// Every confirmed match in `hay[range]`, in order.
+    /// Every confirmed match in `hay[range]`, in order, without overlaps.
+    ///
+    /// Each group scans the range (when its gate allows) with leftmost-first
+    /// semantics; a candidate that fails its check is retried one byte on.
+    /// Across groups, the earliest match wins, then the group listed first.
     fn find_all(&mut self, hay: &[u8], range: Range<usize>, out: &mut Vec<Found>) {
-        let (Some(re), Some(cache)) = (&self.regex, &mut self.cache) else {
-            return;
-        };
-        let mut at = range.start;
-        while at < range.end {
-            let input = Input::new(hay).range(at..range.end);
-            let Some(m) = re.search_with(cache, &input) else {
-                break;
+        let mut cands = std::mem::take(&mut self.candidates);
+        cands.clear();
+        let window = &hay[range.clone()];
+        for (gi, g) in self.groups.iter_mut().enumerate() {
+            let gate = match (g.kind, &self.key_hint) {
+                (ScanGroup::KeyValue, Some(hint)) => hint.is_match(window),
+                (kind, _) => kind.may_match(window),
             };
-            let (ms, me) = (m.start(), m.end());
-            let confirmed = if ms == me || inside_tag(hay, ms, me) {
-                None
-            } else {
-                match &self.patterns[m.pattern().as_usize()] {
-                    PatternKind::Detector { check, action } => {
-                        check(hay, ms, me).map(|(start, end)| Found {
-                            start,
-                            end,
-                            action: *action,
-                        })
+            if !gate {
+                continue;
+            }
+            let mut at = range.start;
+            while at < range.end {
+                let input = Input::new(hay).range(at..range.end);
+                let Some(m) = g.regex.search_with(&mut g.cache, &input) else { break };
+                let (ms, me) = (m.start(), m.end());
+                let confirmed = if ms == me || inside_tag(hay, ms, me) {
+                    None
+                } else {
+                    match &g.patterns[m.pattern().as_usize()] {
+                        PatternKind::Detector { check, action } => {
+                            check(hay, ms, me).map(|(start, end)| Found { start, end, action: *action })
+                        }
+                        PatternKind::KeyValue => key_value(&self.keys, &self.allow, hay, ms, me),
                     }
-                    PatternKind::KeyValue => key_value(&self.keys, &self.allow, hay, ms, me),
+                };
+                match confirmed {
+                    Some(f) if f.start < f.end => {
+                        cands.push((f, gi));
+                        at = me;
+                    }
+                    _ => at = ms + 1,
                 }
-            };
-            match confirmed {
-                Some(f) if f.start < f.end => {
-                    out.push(f);
-                    at = me;
-                }
-                _ => at = ms + 1,
             }
         }
+        cands.sort_by_key(|(f, gi)| (f.start, *gi));
+        let mut end = range.start;
+        for (f, _) in &cands {
+            if f.start >= end {
+                out.push(*f);
+                end = f.end;
+            }
+        }
+        self.candidates = cands;
     }
 
     /// The replacement text for a value under `action` (not JSON-escaped).
@@ -448,17 +459,11 @@ impl Scrubber {
         }
     }
 
-    fn scrub_json(&mut self, input: &[u8], per_token: bool) -> Result<Vec<Edit>, JsonFail> {
-        let mut found = Vec::new();
-        if !per_token {
-            self.find_all(input, 0..input.len(), &mut found);
-        }
-        let mut w = Walk {
-            found,
-            next: 0,
-            per_token,
-            edits: Vec::new(),
-        };
+    /// Walks a JSON record. `found` holds the whole-line matches; `None`
+    /// rescans token by token (when a match straddled structure).
+    fn scrub_json(&mut self, input: &[u8], found: Option<Vec<Found>>) -> Result<Vec<Edit>, JsonFail> {
+        let per_token = found.is_none();
+        let mut w = Walk { found: found.unwrap_or_default(), next: 0, per_token, edits: Vec::new() };
         let mut sc = Scanner::new(input);
         let mut frames: Vec<Frame> = Vec::new();
         // Keys of the enclosing objects (decoded), outermost first.
@@ -471,15 +476,8 @@ impl Scrubber {
                 w.discard_inside(&tok)?;
                 if matches!(tok.kind, Kind::ObjectEnd | Kind::ArrayEnd) && sc.depth() == sk.depth {
                     let sk = skip.take().ok_or(JsonFail::NotJson)?;
-                    let dropped =
-                        self.replace_value(input, sk.start, tok.end, sk.action, false, &mut w);
-                    member_end(
-                        frames.last_mut(),
-                        sk.member_start,
-                        tok.end,
-                        dropped,
-                        &mut w.edits,
-                    );
+                    let dropped = self.replace_value(input, sk.start, tok.end, sk.action, false, &mut w);
+                    member_end(frames.last_mut(), sk.member_start, tok.end, dropped, &mut w.edits);
                 }
                 continue;
             }
@@ -488,29 +486,22 @@ impl Scrubber {
                     self.string_token(input, &tok, false, &mut w)?;
                     let f = frames.last_mut().ok_or(JsonFail::NotJson)?;
                     f.member_start = tok.start - 1;
-                    f.key = json::unescape(&input[tok.start..tok.end])
-                        .into_owned()
-                        .into_bytes();
+                    f.key.clear();
+                    if tok.escaped {
+                        f.key.extend_from_slice(json::unescape(&input[tok.start..tok.end]).as_bytes());
+                    } else {
+                        f.key.extend_from_slice(&input[tok.start..tok.end]);
+                    }
                 }
                 Kind::ObjectEnd | Kind::ArrayEnd => {
                     let f = frames.pop().ok_or(JsonFail::NotJson)?;
                     if let Some(r) = f.run_start {
-                        w.edits.push(Edit {
-                            start: r,
-                            end: tok.start,
-                            repl: Vec::new(),
-                        });
+                        w.edits.push(Edit { start: r, end: tok.start, repl: Vec::new() });
                     }
                     if f.pushed_path {
                         path.pop();
                     }
-                    member_end(
-                        frames.last_mut(),
-                        f.outer_member_start,
-                        tok.end,
-                        false,
-                        &mut w.edits,
-                    );
+                    member_end(frames.last_mut(), f.outer_member_start, tok.end, false, &mut w.edits);
                 }
                 _ => {
                     let (member_start, key, parent_allowed) = match frames.last() {
@@ -519,8 +510,7 @@ impl Scrubber {
                         None => (tok.start, None, false),
                     };
                     let segs = Segs(&path);
-                    let allowed =
-                        parent_allowed || key.is_some_and(|k| self.allow.find(&segs, k).is_some());
+                    let allowed = parent_allowed || key.is_some_and(|k| self.allow.find(&segs, k).is_some());
                     let rule = match key {
                         Some(k) if !allowed => self.keys.find(&segs, k),
                         _ => None,
@@ -528,12 +518,8 @@ impl Scrubber {
                     let container = matches!(tok.kind, Kind::ObjectStart | Kind::ArrayStart);
                     if let Some(action) = rule {
                         if container {
-                            skip = Some(Skip {
-                                depth: sc.depth() - 1,
-                                start: tok.start,
-                                action,
-                                member_start,
-                            });
+                            skip =
+                                Some(Skip { depth: sc.depth() - 1, start: tok.start, action, member_start });
                         } else {
                             w.discard_inside(&tok)?;
                             let (s, e) = tok.outer();
@@ -565,13 +551,7 @@ impl Scrubber {
                                 false
                             }
                         };
-                        member_end(
-                            frames.last_mut(),
-                            member_start,
-                            tok.outer().1,
-                            dropped,
-                            &mut w.edits,
-                        );
+                        member_end(frames.last_mut(), member_start, tok.outer().1, dropped, &mut w.edits);
                     }
                 }
             }
@@ -599,17 +579,10 @@ impl Scrubber {
             return true;
         }
         let raw = &input[s..e];
-        let value: Cow<'_, str> = if is_str {
-            json::unescape(&raw[1..raw.len() - 1])
-        } else {
-            String::from_utf8_lossy(raw)
-        };
+        let value: Cow<'_, str> =
+            if is_str { json::unescape(&raw[1..raw.len() - 1]) } else { String::from_utf8_lossy(raw) };
         let repl = self.render(action, value.as_bytes());
-        w.edits.push(Edit {
-            start: s,
-            end: e,
-            repl: json::quote(&repl),
-        });
+        w.edits.push(Edit { start: s, end: e, repl: json::quote(&repl) });
         false
     }
 
@@ -649,11 +622,7 @@ impl Scrubber {
             out.extend_from_slice(&text[pos..]);
             let mut repl = Vec::with_capacity(out.len() + 8);
             json::escape_into(&mut repl, &out);
-            w.edits.push(Edit {
-                start: tok.start,
-                end: tok.end,
-                repl,
-            });
+            w.edits.push(Edit { start: tok.start, end: tok.end, repl });
             return Ok(false);
         }
         if w.per_token {
@@ -667,11 +636,7 @@ impl Scrubber {
             }
             let mut repl = Vec::new();
             json::escape_into(&mut repl, &self.render(action, &input[f.start..f.end]));
-            w.edits.push(Edit {
-                start: f.start,
-                end: f.end,
-                repl,
-            });
+            w.edits.push(Edit { start: f.start, end: f.end, repl });
         }
         Ok(false)
     }
@@ -700,11 +665,7 @@ impl Scrubber {
             return Ok(true);
         }
         let repl = json::quote(&self.render(action, &input[tok.start..tok.end]));
-        w.edits.push(Edit {
-            start: tok.start,
-            end: tok.end,
-            repl,
-        });
+        w.edits.push(Edit { start: tok.start, end: tok.end, repl });
         Ok(false)
     }
 }
@@ -804,22 +765,14 @@ fn member_end(
     let Some(p) = parent else {
         if dropped {
             // The whole document is the dropped value: keep it well-formed.
-            edits.push(Edit {
-                start: member_start,
-                end: value_end,
-                repl: b"null".to_vec(),
-            });
+            edits.push(Edit { start: member_start, end: value_end, repl: b"null".to_vec() });
         }
         return;
     };
     if dropped {
         match p.last_kept_end {
             Some(k) => {
-                edits.push(Edit {
-                    start: k,
-                    end: value_end,
-                    repl: Vec::new(),
-                });
+                edits.push(Edit { start: k, end: value_end, repl: Vec::new() });
                 p.last_kept_end = Some(value_end);
             }
             None => {
@@ -828,11 +781,7 @@ fn member_end(
         }
     } else {
         if let Some(r) = p.run_start.take() {
-            edits.push(Edit {
-                start: r,
-                end: member_start,
-                repl: Vec::new(),
-            });
+            edits.push(Edit { start: r, end: member_start, repl: Vec::new() });
         }
         p.last_kept_end = Some(value_end);
     }
@@ -853,13 +802,7 @@ impl PathLike for Segs<'_> {
 /// `Authorization: Bearer token` in text and query strings.
 const KEY_VALUE_PATTERN: &str = r#"\b[A-Za-z_][A-Za-z0-9_.\-]{0,63}(?:=|: ?)(?:"[^"\\\n]{1,512}"|'[^'\\\n]{1,512}'|(?i:(?:bearer|basic|digest|token) +)?[^\s&,;"'<>]{1,512})"#;
 
-fn key_value(
-    keys: &KeySet<usize>,
-    allow: &KeySet<()>,
-    hay: &[u8],
-    s: usize,
-    e: usize,
-) -> Option<Found> {
+fn key_value(keys: &KeySet<usize>, allow: &KeySet<()>, hay: &[u8], s: usize, e: usize) -> Option<Found> {
     let span = &hay[s..e];
     let sep = span.iter().position(|&b| b == b'=' || b == b':')?;
     let key = &span[..sep];
@@ -878,11 +821,7 @@ fn key_value(
         return None;
     }
     let action = keys.find(path, last)?;
-    (vs < ve).then_some(Found {
-        start: vs,
-        end: ve,
-        action,
-    })
+    (vs < ve).then_some(Found { start: vs, end: ve, action })
 }
 
 /// A candidate inside one of our own tags (`[CREDIT_CARD:4111…]`) is output,
@@ -893,9 +832,9 @@ fn inside_tag(hay: &[u8], s: usize, e: usize) -> bool {
     }
     let head = &hay[..s - 1];
     match memchr::memrchr(b'[', head) {
-        Some(open) => head[open + 1..]
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_'),
+        Some(open) => {
+            head[open + 1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        }
         None => false,
     }
 }
@@ -945,7 +884,7 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
 }
 
 /// Builds the combined ASCII-mode regex (leftmost-first across patterns).
-fn build_regex(sources: &[String]) -> Result<meta::Regex, String> {
+fn build_regex<S: AsRef<str>>(sources: &[S]) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
@@ -957,4 +896,9 @@ fn build_regex(sources: &[String]) -> Result<meta::Regex, String> {
         )
         .build_many(sources)
         .map_err(|e| format!("invalid pattern: {e}"))
+}
+
+/// A built-in detector's regex (ASCII mode; its check runs on each match).
+pub fn detector_pattern(d: DetectorName) -> String {
+    d.pattern()
 }
