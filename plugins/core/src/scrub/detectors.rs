@@ -118,6 +118,9 @@ pub const DEFAULT_PRESET: &[DetectorName] = &[
 pub(crate) enum ScanGroup {
     /// User patterns: always run, first in priority.
     Custom,
+    /// `key=value` and `key: value` pairs under a sensitive key; runs only
+    /// when a key rule's name occurs in the record.
+    KeyValue,
     /// Secret keys with literal prefixes (`AKIA`, `ghp_`, `eyJ`, `-----BEGIN`…).
     Literal,
     /// `Bearer`/`Basic` credentials (case-insensitive literal).
@@ -126,8 +129,6 @@ pub(crate) enum ScanGroup {
     Url,
     /// Needs `@`.
     Email,
-    /// `key=value` and `key: value` pairs; needs `=` or `: ` after a name.
-    KeyValue,
     /// Cards, SSNs, phones, IBANs, IPv4 and full IPv6.
     Digits,
     /// Compressed IPv6; needs `::`.
