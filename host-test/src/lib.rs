@@ -9,6 +9,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod fluent_bit;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use logsift_core::{AlertEvent, ConfigError, Ctx, Outcome, Pipeline};
@@ -54,6 +58,9 @@ pub struct Run {
     pub stats: logsift_core::Stats,
     /// Redactions per detector.
     pub redactions: Vec<(String, u64)>,
+    /// For `.wasm` hosts, which keep the engine's counters inside the
+    /// module: what the host itself saw.
+    pub host_counts: Option<HostCounts>,
 }
 
 /// Splits input into records the way line-oriented hosts do: on `\n`, with a
@@ -94,4 +101,108 @@ pub fn run_native<'a>(
     run.stats = p.stats().clone();
     run.redactions = p.redactions();
     Ok(run)
+}
+
+/// Why a driver could not run a plugin, or a plugin misbehaved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriverError {
+    /// Loading, linking or instantiating failed.
+    Setup(String),
+    /// The plugin trapped, ran past its deadline, or hit the memory cap.
+    Trap(String),
+    /// The plugin returned something its host can't use.
+    Guest(String),
+}
+
+impl DriverError {
+    fn setup(e: impl fmt::Display) -> Self {
+        DriverError::Setup(format!("{e:#}"))
+    }
+
+    fn trap(e: wasmtime::Error) -> Self {
+        let text = format!("{e:#}");
+        let why = match e.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => "ran past its deadline".to_owned(),
+            Some(t) => format!("trapped: {t}"),
+            None => "failed".to_owned(),
+        };
+        DriverError::Trap(format!("plugin {why} ({text})"))
+    }
+}
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DriverError::Setup(m) => write!(f, "cannot load plugin: {m}"),
+            DriverError::Trap(m) | DriverError::Guest(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for DriverError {}
+
+/// Where `cargo xtask dist` puts the plugins: `dist/` at the repository root.
+pub fn dist_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+/// The record Fluent Bit's `tail` input makes of a line: the line itself
+/// when it is a JSON map, else `{"log": line}`.
+pub fn fluent_bit_record(line: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(_)) => line.to_vec(),
+        _ => {
+            let mut m = serde_json::Map::new();
+            m.insert("log".into(), String::from_utf8_lossy(line).into_owned().into());
+            serde_json::to_vec(&m).unwrap_or_default()
+        }
+    }
+}
+
+/// Counts of a run through a `.wasm` host, which keeps its own metrics.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct HostCounts {
+    /// Records in.
+    pub records_in: u64,
+    /// Records passed on.
+    pub records_out: u64,
+    /// Records the plugin dropped.
+    pub dropped: u64,
+    /// Calls that failed (trap, bad output); each record is lost in Fluent Bit.
+    pub errors: u64,
+}
+
+/// Runs `records` through a Fluent Bit `filter_wasm` module.
+pub fn run_fluent_bit<'a>(
+    plugin: &Path,
+    cfg: fluent_bit::FluentBitConfig,
+    records: impl IntoIterator<Item = &'a [u8]>,
+    clock: Clock,
+    mut on_record: impl FnMut(usize),
+) -> Result<(Vec<Vec<u8>>, HostCounts, Vec<String>), DriverError> {
+    let engine = fluent_bit::engine()?;
+    let module = wasmtime::Module::from_file(&engine, plugin)
+        .map_err(|e| DriverError::Setup(format!("{}: {e:#}", plugin.display())))?;
+    let mut fb = fluent_bit::FluentBit::new(&engine, &module, cfg)?;
+    let mut out = Vec::new();
+    let mut counts = HostCounts::default();
+    let mut errors = Vec::new();
+    for (i, line) in records.into_iter().enumerate() {
+        let nanos = clock.nanos(i);
+        let rec = fluent_bit_record(line);
+        counts.records_in += 1;
+        match fb.filter(b"app.logs", (nanos / 1_000_000_000) as u32, (nanos % 1_000_000_000) as u32, &rec) {
+            Ok(fluent_bit::FilterResult::Keep(r)) => {
+                counts.records_out += 1;
+                out.push(r);
+            }
+            Ok(fluent_bit::FilterResult::Drop) => counts.dropped += 1,
+            Err(e) => {
+                counts.errors += 1;
+                errors.push(format!("record {}: {e}", i + 1));
+            }
+        }
+        on_record(i);
+    }
+    Ok((out, counts, errors))
 }

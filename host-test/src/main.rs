@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use logsift_host::{Clock, Run, lines, run_native};
+use logsift_host::fluent_bit::FluentBitConfig;
+use logsift_host::{Clock, Run, dist_dir, lines, run_fluent_bit, run_native};
 
 #[derive(Parser)]
 #[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
@@ -32,6 +33,8 @@ enum Cmd {
 enum Host {
     /// The engine, called directly.
     Native,
+    /// `dist/logsift_fluent_bit.wasm` as Fluent Bit's filter_wasm runs it.
+    FluentBit,
 }
 
 #[derive(clap::Args)]
@@ -55,6 +58,12 @@ struct RunArgs {
     /// 2024-11-24T16:00:00Z, so runs are reproducible. Default: wall clock.
     #[arg(long)]
     replay_step: Option<f64>,
+    /// The `.wasm` to load (default: the built artefact in dist/).
+    #[arg(long)]
+    plugin: Option<PathBuf>,
+    /// Fluent Bit's `wasm_heap_size` for `--host fluent-bit`, in bytes.
+    #[arg(long, default_value_t = 4 << 20)]
+    wasm_heap_size: u32,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -97,14 +106,16 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let progress = !args.inputs.is_empty() && std::io::stderr().is_terminal();
     let total = records.len();
     let started = Instant::now();
+    let tick = |i: usize| {
+        if progress && (i % 10_000 == 0 || i + 1 == total) {
+            eprint!("\r{:>3}% {}/{total} records", (i + 1) * 100 / total.max(1), i + 1);
+        }
+    };
     let run = match args.host {
-        Host::Native => run_native(&config, records, clock, |i| {
-            if progress && (i % 10_000 == 0 || i + 1 == total) {
-                eprint!("\r{:>3}% {}/{total} records", (i + 1) * 100 / total.max(1), i + 1);
-            }
-        }),
-    }
-    .map_err(|e| format!("{}: {e}", args.config.display()))?;
+        Host::Native => run_native(&config, records, clock, tick)
+            .map_err(|e| format!("{}: {e}", args.config.display()))?,
+        Host::FluentBit => run_fluent_bit_host(args, &config, records, clock, tick)?,
+    };
     if progress {
         eprintln!();
     }
@@ -114,6 +125,33 @@ fn run(args: &RunArgs) -> Result<(), String> {
         print_stats(&run, input.len(), elapsed.as_secs_f64());
     }
     Ok(())
+}
+
+/// Fluent Bit reads its config from `<accessible path>/logsift.json`: the
+/// config is placed in a scratch directory passed as the accessible path.
+fn run_fluent_bit_host(
+    args: &RunArgs,
+    config: &[u8],
+    records: Vec<&[u8]>,
+    clock: Clock,
+    tick: impl FnMut(usize),
+) -> Result<Run, String> {
+    let dir = std::env::temp_dir().join(format!("logsift-fb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::write(dir.join("logsift.json"), config).map_err(|e| e.to_string())?;
+    let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_fluent_bit.wasm"));
+    let cfg = FluentBitConfig {
+        accessible_paths: vec![dir.clone()],
+        heap_size: args.wasm_heap_size,
+        ..FluentBitConfig::default()
+    };
+    let result = run_fluent_bit(&plugin, cfg, records, clock, tick);
+    let _ = std::fs::remove_dir_all(&dir);
+    let (records, counts, errors) = result.map_err(|e| e.to_string())?;
+    for e in errors.iter().take(10) {
+        eprintln!("logsift: fluent-bit: {e}");
+    }
+    Ok(Run { records, host_counts: Some(counts), ..Run::default() })
 }
 
 fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {
@@ -140,6 +178,15 @@ fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {
 }
 
 fn print_stats(run: &Run, bytes: usize, secs: f64) {
+    let mbs = if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 };
+    if let Some(c) = &run.host_counts {
+        eprintln!(
+            "records: in {} out {} dropped by the module {} lost to errors {}",
+            c.records_in, c.records_out, c.dropped, c.errors
+        );
+        eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
+        return;
+    }
     let s = &run.stats;
     eprintln!(
         "records: in {} out {} sampled {} rate_limited {} dropped_by_rule {} emitted {} kept_for_alert {}",
@@ -156,6 +203,5 @@ fn print_stats(run: &Run, bytes: usize, secs: f64) {
     let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
     eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
     eprintln!("signals: {}", run.signals.len());
-    let mbs = if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 };
     eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
 }

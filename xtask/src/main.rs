@@ -24,9 +24,10 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "schema" => schema(),
+        "dist" => dist(),
         "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|schema|bench>");
+            eprintln!("usage: cargo xtask <demo|test|dist|schema|bench>");
             return ExitCode::FAILURE;
         }
     };
@@ -77,6 +78,13 @@ fn test() -> Result<(), String> {
         c.args(["clippy", "-p", "logsift-core", "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
+    // The host tests load the built plugins from dist/.
+    dist()?;
+    for (package, target) in PLUGINS {
+        let mut c = cargo();
+        c.args(["clippy", "-p", package, "--target", target, "--", "-D", "warnings"]);
+        run(c)?;
+    }
     let mut t = cargo();
     t.args(["test", "--workspace"]);
     run(t)?;
@@ -84,6 +92,26 @@ fn test() -> Result<(), String> {
     let mut b = cargo();
     b.args(["bench", "--workspace", "--no-run"]);
     run(b)?;
+    Ok(())
+}
+
+/// Every plugin: (package, target); the artefact is named after the package.
+const PLUGINS: &[(&str, &str)] = &[("logsift-fluent-bit", "wasm32-wasip1")];
+
+/// Builds every plugin with the `wasm` profile into `dist/`.
+fn dist() -> Result<(), String> {
+    let dist = root().join("dist");
+    std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
+    for (package, target) in PLUGINS {
+        let mut c = cargo();
+        c.args(["build", "-p", package, "--target", target, "--profile", "wasm"]);
+        run(c)?;
+        let file = format!("{}.wasm", package.replace('-', "_"));
+        let built = root().join("target").join(target).join("wasm").join(&file);
+        std::fs::copy(&built, dist.join(&file)).map_err(|e| format!("{}: {e}", built.display()))?;
+        let size = std::fs::metadata(dist.join(&file)).map(|m| m.len()).unwrap_or(0);
+        eprintln!("dist/{file}: {size} bytes");
+    }
     Ok(())
 }
 
@@ -102,6 +130,7 @@ fn bench() -> Result<(), String> {
 
 fn demo() -> Result<(), String> {
     ensure_targets()?;
+    dist()?;
     let mut build = cargo();
     build.args(["build", "--release", "-p", "logsift-host"]);
     run(build)?;
@@ -111,12 +140,12 @@ fn demo() -> Result<(), String> {
     let out_dir = root().join("target/demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     println!("\nlogsift demo — config {}", rel(&config));
-    for sample in SAMPLES {
+    for (sample, host) in SAMPLES.iter().flat_map(|s| [(s, "native"), (s, "fluent-bit")]) {
         let input = samples.join(sample);
-        let out_path = out_dir.join(format!("{sample}.out"));
-        let sig_path = out_dir.join(format!("{sample}.signals.ndjson"));
+        let out_path = out_dir.join(format!("{sample}.{host}.out"));
+        let sig_path = out_dir.join(format!("{sample}.{host}.signals.ndjson"));
         let output = Command::new(&exe)
-            .args(["run", "--host", "native", "--replay-step", "0.05", "--stats", "--config"])
+            .args(["run", "--host", host, "--replay-step", "0.05", "--stats", "--config"])
             .arg(&config)
             .arg("--signals")
             .arg(&sig_path)
@@ -127,7 +156,7 @@ fn demo() -> Result<(), String> {
             return Err(format!("{sample}: {}", String::from_utf8_lossy(&output.stderr)));
         }
         std::fs::write(&out_path, &output.stdout).map_err(|e| e.to_string())?;
-        println!("\n── {sample} (host: native) ──");
+        println!("\n── {sample} (host: {host}) ──");
         for line in String::from_utf8_lossy(&output.stderr).lines() {
             println!("  {line}");
         }
@@ -143,7 +172,11 @@ fn demo() -> Result<(), String> {
                 );
             }
         }
-        println!("  full output: {}  signals: {}", rel(&out_path), rel(&sig_path));
+        if host == "native" {
+            println!("  full output: {}  signals: {}", rel(&out_path), rel(&sig_path));
+        } else {
+            println!("  full output: {} (alerts ride on records as the `alert` field)", rel(&out_path));
+        }
     }
     Ok(())
 }

@@ -347,10 +347,16 @@ pub(crate) fn quote(s: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Checks that `buf` is one well-formed JSON document.
-#[cfg(test)]
-pub(crate) fn is_valid(buf: &[u8]) -> bool {
+/// Whether `buf` is one well-formed JSON document whose root is an object
+/// (what log shippers such as Fluent Bit accept as a record).
+pub fn is_object(buf: &[u8]) -> bool {
+    if std::str::from_utf8(buf).is_err() {
+        return false;
+    }
     let mut s = Scanner::new(buf);
+    if !matches!(s.next_token(), Ok(Some(Token { kind: Kind::ObjectStart, .. }))) {
+        return false;
+    }
     loop {
         match s.next_token() {
             Ok(Some(_)) => {}

@@ -16,7 +16,8 @@
 //!   random bits of the trace id are at least `(1 - ratio) · 2^56`.
 //!
 //! Without a trace id the request id decides (a UUID's lower 64 bits, else
-//! a SHA-256 of it), and without either, the context's randomness.
+//! a SHA-256 of it), and without either, a SHA-256 of the record: the same
+//! record gets the same decision on every host and every rerun.
 //! **Rate limits** use a token bucket per key, with a bounded key map; when
 //! a limited key passes again, a summary record tells how many were held back.
 
@@ -228,7 +229,7 @@ impl Sampler {
     /// Decides for one record; a rate-limit summary, when due, goes to `emitted`.
     pub fn decide(&mut self, rec: &Record<'_>, ctx: &mut Ctx, emitted: &mut Vec<Vec<u8>>) -> Decision {
         let rate = self.rate_for(rec);
-        if rate < 1.0 && !self.keep_at(rec, rate, ctx) {
+        if rate < 1.0 && !self.keep_at(rec, rate) {
             return Decision::Sampled;
         }
         if let (Some(rl), Some(buckets)) = (&self.cfg.rate_limit, &mut self.buckets) {
@@ -285,7 +286,7 @@ impl Sampler {
         Some(self.cfg.rate_field.as_str()).filter(|f| !f.is_empty())
     }
 
-    fn keep_at(&self, rec: &Record<'_>, rate: f64, ctx: &mut Ctx) -> bool {
+    fn keep_at(&self, rec: &Record<'_>, rate: f64) -> bool {
         let trace =
             rec.get_path(&self.cfg.trace_id_field).and_then(|v| parse_trace_id(&v.text())).or_else(|| {
                 let tp = rec.get_path(&self.cfg.traceparent_field)?;
@@ -295,19 +296,24 @@ impl Sampler {
         if let Some(id) = trace {
             return trace_keep(self.cfg.trace_rule, id, rate);
         }
-        if let Some(rid) = rec.get_path(&self.cfg.request_id_field) {
-            let text = rid.text();
-            let id = parse_trace_id(&text.replace('-', "")).unwrap_or_else(|| {
-                let d = Sha256::digest(text.as_bytes());
-                let mut b = [0u8; 16];
-                b.copy_from_slice(&d[..16]);
-                u128::from_be_bytes(b)
-            });
-            return trace_keep(TraceRule::OtelPython, id, rate);
-        }
-        let r = ctx.random_u64();
-        u128::from(r) < bound_python(rate)
+        let id = match rec.get_path(&self.cfg.request_id_field) {
+            Some(rid) => {
+                let text = rid.text();
+                parse_trace_id(&text.replace('-', "")).unwrap_or_else(|| digest_id(text.as_bytes()))
+            }
+            // No id at all: a digest of the record, so every host (and every
+            // rerun) makes the same choice for the same record.
+            None => digest_id(rec.source()),
+        };
+        trace_keep(TraceRule::OtelPython, id, rate)
     }
+}
+
+fn digest_id(bytes: &[u8]) -> u128 {
+    let d = Sha256::digest(bytes);
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    u128::from_be_bytes(b)
 }
 
 /// A 32-hex-digit id as a 128-bit number.

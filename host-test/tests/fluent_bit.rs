@@ -1,0 +1,171 @@
+//! The Fluent Bit module in the Fluent Bit driver: parity with the native
+//! engine on every sample, the preset entry points, config discovery through
+//! accessible paths, bad input that must not trap or leak, the NULL record
+//! of an over-heap record, and flat memory over many records.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
+use logsift_host::{Clock, fluent_bit_record, lines, run_native};
+use wasmtime::{Engine, Module};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The module is compiled once per test binary; building it is
+/// `cargo xtask dist`'s job (run by `cargo xtask test` before the tests).
+fn module() -> &'static (Engine, Module) {
+    static M: OnceLock<(Engine, Module)> = OnceLock::new();
+    M.get_or_init(|| {
+        let path = root().join("dist/logsift_fluent_bit.wasm");
+        assert!(path.exists(), "{} is missing: run `cargo xtask dist`", path.display());
+        let engine = engine().unwrap();
+        let module = Module::from_file(&engine, &path).unwrap();
+        (engine, module)
+    })
+}
+
+fn scratch(name: &str, config: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("logsift-fbtest-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("logsift.json"), config).unwrap();
+    dir
+}
+
+fn driver(dir: Option<&Path>, function: &str, heap: u32) -> FluentBit {
+    let (engine, module) = module();
+    let cfg = FluentBitConfig {
+        function: function.into(),
+        heap_size: heap,
+        accessible_paths: dir.into_iter().map(Path::to_path_buf).collect(),
+        ..FluentBitConfig::default()
+    };
+    FluentBit::new(engine, module, cfg).unwrap()
+}
+
+#[test]
+fn samples_match_the_native_engine() {
+    let config = std::fs::read(root().join("observability/logsift.example.json")).unwrap();
+    let dir = scratch("parity", &config);
+    for sample in ["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"] {
+        let input = std::fs::read(root().join("host-test/samples").join(sample)).unwrap();
+        let records: Vec<Vec<u8>> = lines(&input).map(fluent_bit_record).collect();
+        let native = run_native(&config, records.iter().map(Vec::as_slice), Clock::GOLDEN, |_| {}).unwrap();
+        let mut fb = driver(Some(&dir), "logsift_filter", 4 << 20);
+        let mut got = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let Clock::Replay { start, step } = Clock::GOLDEN else { unreachable!() };
+            let t = start + step * i as f64;
+            let (sec, nsec) = (t.floor() as u32, ((t - t.floor()) * 1e9).round() as u32);
+            match fb.filter(b"app", sec, nsec, r).unwrap() {
+                FilterResult::Keep(b) => got.push(b),
+                FilterResult::Drop => {}
+            }
+        }
+        // Rate-limit summaries ride on records in Fluent Bit; the example
+        // config's limits are not reached on the samples, so records match.
+        let want: Vec<&Vec<u8>> = native
+            .records
+            .iter()
+            .filter(|r| !r.starts_with(b"{\"logsift\":\"rate_limit_summary\""))
+            .collect();
+        assert_eq!(got.len(), want.len(), "{sample}: record counts differ");
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert_eq!(
+                String::from_utf8_lossy(g),
+                String::from_utf8_lossy(w),
+                "{sample}: record {i} differs between fluent-bit and native"
+            );
+        }
+    }
+}
+
+#[test]
+fn preset_entry_points_need_no_config() {
+    for (function, phone_scrubbed) in [("logsift_scrub_default", false), ("logsift_scrub_strict", true)] {
+        let mut fb = driver(None, function, 1 << 20);
+        let rec = br#"{"log": "mail bob@example.com call +1 415 555 2671", "password": "x"}"#;
+        let FilterResult::Keep(out) = fb.filter(b"t", 1, 0, rec).unwrap() else { panic!("dropped") };
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("bob@example.com") && !out.contains("\"x\""), "{function}: {out}");
+        assert_eq!(!out.contains("415 555 2671"), phone_scrubbed, "{function}: {out}");
+    }
+}
+
+#[test]
+fn missing_or_bad_config_falls_back_to_the_default_preset() {
+    let bad = scratch("bad", br#"{"scrub": {"detectors": ["emial"]}}"#);
+    for dir in [None, Some(bad.as_path())] {
+        let mut fb = driver(dir, "logsift_filter", 1 << 20);
+        let FilterResult::Keep(out) = fb.filter(b"t", 1, 0, br#"{"m": "bob@example.com"}"#).unwrap() else {
+            panic!("dropped")
+        };
+        assert_eq!(String::from_utf8(out).unwrap(), r#"{"m": "[EMAIL_ADDRESS]"}"#);
+    }
+}
+
+#[test]
+fn bad_records_never_trap_and_never_leak() {
+    let mut fb = driver(None, "logsift_scrub_strict", 32 << 20);
+    let deep = format!("{}\"bob@example.com\"{}", "[".repeat(100_000), "]".repeat(100_000));
+    let huge = format!("{{\"m\": \"{}bob@example.com\"}}", "x".repeat(10 << 20));
+    let cases: Vec<Vec<u8>> = vec![
+        br#"{"m": "bob@example.com", "card": "4111111111111111"#.to_vec(),
+        b"{\"m\": \"bob@example.com \xff\xfe\"}".to_vec(),
+        b"{\"m\": \"bob@example.com\0tail\"}".to_vec(),
+        b"\xef\xbb\xbf{\"m\": \"bob@example.com\"}\r".to_vec(),
+        deep.into_bytes(),
+        huge.into_bytes(),
+        Vec::new(),
+    ];
+    for rec in cases {
+        match fb.filter(b"t", 1, 0, &rec).unwrap() {
+            FilterResult::Keep(out) => {
+                let text = String::from_utf8_lossy(&out);
+                assert!(
+                    !text.contains("bob@example.com") && !text.contains("4111111111111111"),
+                    "leak: {text:.200}"
+                );
+                serde_json::from_slice::<serde_json::Value>(&out).unwrap();
+            }
+            FilterResult::Drop => {}
+        }
+    }
+}
+
+#[test]
+fn a_record_bigger_than_the_heap_arrives_as_null_and_is_dropped() {
+    // 8 KiB is Fluent Bit's default heap: a 20 KB record does not fit.
+    let mut fb = driver(None, "logsift_scrub_default", 8192);
+    let rec = format!("{{\"m\": \"{}\"}}", "y".repeat(20_000));
+    assert_eq!(fb.filter(b"t", 1, 0, rec.as_bytes()).unwrap(), FilterResult::Drop);
+    // The instance is still usable afterwards.
+    let FilterResult::Keep(out) = fb.filter(b"t", 1, 0, br#"{"m": "bob@example.com"}"#).unwrap() else {
+        panic!("dropped")
+    };
+    assert!(String::from_utf8_lossy(&out).contains("[EMAIL_ADDRESS]"));
+}
+
+#[test]
+fn memory_stays_flat_over_many_records() {
+    let config = std::fs::read(root().join("observability/logsift.example.json")).unwrap();
+    let dir = scratch("flat", &config);
+    let mut fb = driver(Some(&dir), "logsift_filter", 1 << 20);
+    let input = std::fs::read(root().join("host-test/samples/structlog.ndjson")).unwrap();
+    let records: Vec<Vec<u8>> = lines(&input).map(fluent_bit_record).collect();
+    let n = std::env::var("LOGSIFT_FB_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000usize);
+    let mut after_warmup = 0;
+    for i in 0..n {
+        let _ = fb.filter(b"app", 1_732_464_000 + (i / 20) as u32, 0, &records[i % records.len()]).unwrap();
+        if i == records.len() * 2 {
+            after_warmup = fb.memory_size();
+        }
+    }
+    let end = fb.memory_size();
+    assert!(
+        end <= after_warmup + (1 << 20),
+        "guest memory grew from {after_warmup} to {end} bytes over {n} records"
+    );
+}
