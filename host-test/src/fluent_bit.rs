@@ -151,11 +151,12 @@ impl FluentBit {
         nsec: u32,
         record: &[u8],
     ) -> Result<FilterResult, DriverError> {
-        if let Some(every) = self.cfg.reset_per_chunk {
-            if self.calls > 0 && self.calls % every.max(1) == 0 {
-                let (store, memory, func, heap_base) = instantiate(&self.engine, &self.module, &self.cfg)?;
-                (self.store, self.memory, self.func, self.heap_base) = (store, memory, func, heap_base);
-            }
+        if let Some(every) = self.cfg.reset_per_chunk
+            && self.calls > 0
+            && self.calls.is_multiple_of(every.max(1))
+        {
+            let (store, memory, func, heap_base) = instantiate(&self.engine, &self.module, &self.cfg)?;
+            (self.store, self.memory, self.func, self.heap_base) = (store, memory, func, heap_base);
         }
         self.calls += 1;
         // WAMR's app heap: a fresh allocation per call, freed after it.

@@ -179,7 +179,7 @@ pub fn run_fluent_bit<'a>(
     records: impl IntoIterator<Item = &'a [u8]>,
     clock: Clock,
     mut on_record: impl FnMut(usize),
-) -> Result<(Vec<Vec<u8>>, HostCounts, Vec<String>), DriverError> {
+) -> Result<HostRun, DriverError> {
     let engine = fluent_bit::engine()?;
     let module = wasmtime::Module::from_file(&engine, plugin)
         .map_err(|e| DriverError::Setup(format!("{}: {e:#}", plugin.display())))?;
@@ -204,5 +204,16 @@ pub fn run_fluent_bit<'a>(
         }
         on_record(i);
     }
-    Ok((out, counts, errors))
+    Ok(HostRun { records: out, counts, errors })
+}
+
+/// What a run through a `.wasm` host produced.
+#[derive(Debug, Default)]
+pub struct HostRun {
+    /// Records passed on.
+    pub records: Vec<Vec<u8>>,
+    /// The host's own counts.
+    pub counts: HostCounts,
+    /// One line per failed call.
+    pub errors: Vec<String>,
 }

@@ -107,7 +107,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
     let total = records.len();
     let started = Instant::now();
     let tick = |i: usize| {
-        if progress && (i % 10_000 == 0 || i + 1 == total) {
+        if progress && (i.is_multiple_of(10_000) || i + 1 == total) {
             eprint!("\r{:>3}% {}/{total} records", (i + 1) * 100 / total.max(1), i + 1);
         }
     };
@@ -147,10 +147,11 @@ fn run_fluent_bit_host(
     };
     let result = run_fluent_bit(&plugin, cfg, records, clock, tick);
     let _ = std::fs::remove_dir_all(&dir);
-    let (records, counts, errors) = result.map_err(|e| e.to_string())?;
-    for e in errors.iter().take(10) {
+    let run = result.map_err(|e| e.to_string())?;
+    for e in run.errors.iter().take(10) {
         eprintln!("logsift: fluent-bit: {e}");
     }
+    let (records, counts) = (run.records, run.counts);
     Ok(Run { records, host_counts: Some(counts), ..Run::default() })
 }
 
@@ -199,7 +200,7 @@ fn print_stats(run: &Run, bytes: usize, secs: f64) {
         s.kept_for_alert
     );
     let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
-    red.sort_by(|a, b| b.1.cmp(&a.1));
+    red.sort_by_key(|r| std::cmp::Reverse(r.1));
     let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
     eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
     eprintln!("signals: {}", run.signals.len());

@@ -49,10 +49,11 @@ impl Config {
             let mut message = inner.to_string();
             // serde_json appends " at line L column C"; keep it only for
             // syntax errors, where the position is the useful part.
-            if !inner.is_syntax() && !inner.is_eof() {
-                if let Some(i) = message.rfind(" at line ") {
-                    message.truncate(i);
-                }
+            if !inner.is_syntax()
+                && !inner.is_eof()
+                && let Some(i) = message.rfind(" at line ")
+            {
+                message.truncate(i);
             }
             let path = if path == "." { String::new() } else { path };
             ConfigError::new(path, message)

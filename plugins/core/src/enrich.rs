@@ -265,10 +265,10 @@ impl Enricher {
                 rec.set_str(&r.field, &id.hyphenated().to_string());
             }
         }
-        if let Some(r) = &c.route {
-            if let Some(path) = rec.get_path(&r.from).map(|v| v.text().into_owned()) {
-                rec.set_str(&r.to, &route_template(&path, &r.placeholder));
-            }
+        if let Some(r) = &c.route
+            && let Some(path) = rec.get_path(&r.from).map(|v| v.text().into_owned())
+        {
+            rec.set_str(&r.to, &route_template(&path, &r.placeholder));
         }
         if let Some(l) = &c.level {
             let canon = rec.get(&l.field).and_then(|v| level::parse(&v.text(), l.numbering));
@@ -276,10 +276,10 @@ impl Enricher {
                 rec.set_str(&l.field, lv.as_str());
             }
         }
-        if let (Some(j), Some(sub)) = (&c.jwt_subject, jwt_sub) {
-            if rec.get(&j.to).is_none() {
-                rec.set_str(&j.to, &sub);
-            }
+        if let (Some(j), Some(sub)) = (&c.jwt_subject, jwt_sub)
+            && rec.get(&j.to).is_none()
+        {
+            rec.set_str(&j.to, &sub);
         }
         for k in &c.remove {
             rec.remove(k);

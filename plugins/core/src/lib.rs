@@ -172,21 +172,21 @@ impl Pipeline {
                 Decision::RateLimited => return self.drop(DropReason::RateLimited),
                 Decision::Rule => return self.drop(DropReason::Rule),
             }
-            if let (Some(field), Some(r)) = (s.rate_field(), rate) {
-                if rec.is_object() {
-                    rec.set_raw(field, serde_json::to_vec(&r).unwrap_or_else(|_| b"1".to_vec()));
-                }
+            if let (Some(field), Some(r)) = (s.rate_field(), rate)
+                && rec.is_object()
+            {
+                rec.set_raw(field, serde_json::to_vec(&r).unwrap_or_else(|_| b"1".to_vec()));
             }
         }
-        if let (Some(f), Some(field)) = (&fired, self.alerts.as_ref().and_then(Alerts::record_field)) {
-            if rec.is_object() {
-                let mut v = serde_json::to_value(&f.event).unwrap_or_default();
-                if let Some(obj) = v.as_object_mut() {
-                    obj.insert("status".into(), "firing".into());
-                    obj.insert("value".into(), f.value.into());
-                }
-                rec.set_raw(field, serde_json::to_vec(&v).unwrap_or_default());
+        if let (Some(f), Some(field)) = (&fired, self.alerts.as_ref().and_then(Alerts::record_field))
+            && rec.is_object()
+        {
+            let mut v = serde_json::to_value(&f.event).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("status".into(), "firing".into());
+                obj.insert("value".into(), f.value.into());
             }
+            rec.set_raw(field, serde_json::to_vec(&v).unwrap_or_default());
         }
         self.keep(rec.into_bytes())
     }

@@ -63,7 +63,7 @@ enum Op {
     Gt(f64),
     Lt(f64),
     LevelAtLeast(Level),
-    TextContains(memchr::memmem::Finder<'static>),
+    TextContains(Box<memchr::memmem::Finder<'static>>),
 }
 
 /// A validated condition.
@@ -125,7 +125,7 @@ impl Condition {
             ops.push(Op::LevelAtLeast(v));
         }
         if let Some(v) = &c.text_contains {
-            ops.push(Op::TextContains(memchr::memmem::Finder::new(v.as_bytes()).into_owned()));
+            ops.push(Op::TextContains(Box::new(memchr::memmem::Finder::new(v.as_bytes()).into_owned())));
         }
         if ops.len() != 1 {
             return Err(ConfigError::new(

@@ -78,10 +78,10 @@ fn run_suite(file: &str, suite: &Suite, failures: &mut Vec<String>) {
         }
         if let Outcome::Keep(bytes) = &outcome {
             let out = String::from_utf8_lossy(bytes);
-            if let Some(want) = &c.output {
-                if &out != want {
-                    fail(format!("output differs\n    want: {want}\n    got:  {out}"));
-                }
+            if let Some(want) = &c.output
+                && &out != want
+            {
+                fail(format!("output differs\n    want: {want}\n    got:  {out}"));
             }
             for s in &c.contains {
                 if !out.contains(s.as_str()) {
@@ -106,10 +106,10 @@ fn run_suite(file: &str, suite: &Suite, failures: &mut Vec<String>) {
             .iter()
             .map(|e| format!("{}:{}", if e.resolved { "resolved" } else { "firing" }, e.labels["alertname"]))
             .collect();
-        if let Some(want) = &c.signals {
-            if &got != want {
-                fail(format!("signals {got:?}, expected {want:?}"));
-            }
+        if let Some(want) = &c.signals
+            && &got != want
+        {
+            fail(format!("signals {got:?}, expected {want:?}"));
         }
         let emitted: Vec<String> =
             p.take_emitted().iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();

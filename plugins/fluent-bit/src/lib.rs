@@ -50,7 +50,7 @@ impl Filter {
     fn new(pipeline: Option<Pipeline>) -> Self {
         Filter {
             pipeline,
-            ctx: Ctx::new(0, 0x6c6f_6773_6966_74),
+            ctx: Ctx::new(0, 0x006c_6f67_7369_6674),
             out: Vec::new(),
             last_tick: 0,
             null_reported: false,

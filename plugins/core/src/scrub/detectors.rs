@@ -269,7 +269,7 @@ pub(crate) fn luhn(ds: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Issuer prefixes and lengths of the brands we recognise.

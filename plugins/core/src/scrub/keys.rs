@@ -166,8 +166,11 @@ pub(crate) struct KeySet<T> {
     single: Vec<(usize, Pattern, T)>,
     /// Patterns with a path, with their insertion order.
     multi: Vec<(usize, Pattern, T)>,
-    cache: RefCell<FxHashMap<Box<[u8]>, Option<(usize, T)>>>,
+    cache: RefCell<KeyCache<T>>,
 }
+
+/// Key → the first one-segment rule matching it (with its insertion order).
+type KeyCache<T> = FxHashMap<Box<[u8]>, Option<(usize, T)>>;
 
 /// Most keys cached before the cache starts over.
 const CACHE_CAP: usize = 4096;
