@@ -118,9 +118,6 @@ pub const DEFAULT_PRESET: &[DetectorName] = &[
 pub(crate) enum ScanGroup {
     /// User patterns: always run, first in priority.
     Custom,
-    /// `key=value` and `key: value` pairs under a sensitive key; runs only
-    /// when a key rule's name occurs in the record.
-    KeyValue,
     /// Secret keys with literal prefixes (`AKIA`, `ghp_`, `eyJ`, `-----BEGIN`…).
     Literal,
     /// `Bearer`/`Basic` credentials (case-insensitive literal).
@@ -129,7 +126,7 @@ pub(crate) enum ScanGroup {
     Url,
     /// Needs `@`.
     Email,
-    /// Cards, SSNs, phones, IBANs, IPv4 and full IPv6.
+    /// Cards, SSNs, phones, IBANs, IPv4 and full IPv6: one lazy DFA pass.
     Digits,
     /// Compressed IPv6; needs `::`.
     Ipv6Compressed,
@@ -142,13 +139,6 @@ impl ScanGroup {
             ScanGroup::Url => memchr::memmem::find(hay, b"://").is_some(),
             ScanGroup::Email => memchr::memchr(b'@', hay).is_some(),
             ScanGroup::Ipv6Compressed => memchr::memmem::find(hay, b"::").is_some(),
-            // A name right before `:` (`password: x`); JSON's `"key":`
-            // and timestamps' `16:00` don't count.
-            ScanGroup::KeyValue => {
-                memchr::memchr(b'=', hay).is_some()
-                    || memchr::memchr_iter(b':', hay)
-                        .any(|i| i > 0 && (hay[i - 1].is_ascii_alphabetic() || hay[i - 1] == b'_'))
-            }
             _ => true,
         }
     }

@@ -205,6 +205,20 @@ impl<T: Copy> KeySet<T> {
         }
     }
 
+    /// Whether some rule could match `key` under some path: a one-segment
+    /// rule matches it, or a path rule's last segment does. A key that
+    /// ends in an escape sequence is assumed to (it was not decoded).
+    pub fn may_match_last(&self, key: &[u8]) -> bool {
+        if key.last() == Some(&b'\\') {
+            return true;
+        }
+        self.find_single(key).is_some()
+            || self.multi.iter().any(|(_, p, _)| match p.segments.last() {
+                Some(last) => last.as_slice() == b"**" || glob(last, key),
+                None => false,
+            })
+    }
+
     fn find_single(&self, key: &[u8]) -> Option<(usize, T)> {
         if let Some(hit) = self.cache.borrow().get(key) {
             return *hit;

@@ -22,7 +22,6 @@ mod tests;
 use std::borrow::Cow;
 use std::ops::Range;
 
-use aho_corasick::AhoCorasick;
 use hmac::{Hmac, Mac};
 use regex_automata::meta;
 use regex_automata::{Input, util::syntax};
@@ -57,8 +56,6 @@ struct Action {
 enum PatternKind {
     /// A detector with its check and action.
     Detector { check: detectors::Check, action: usize },
-    /// `key=value` / `key: value` in text, resolved against the key rules.
-    KeyValue,
 }
 
 /// A confirmed match: the span to redact and the action that applies.
@@ -114,10 +111,6 @@ pub struct Scrubber {
     candidates: Vec<(Found, usize)>,
     actions: Vec<Action>,
     keys: KeySet<usize>,
-    /// The literal part of every key rule (`password`, `_token`…): a record
-    /// holding none of them, case-insensitively, can't meet a key rule.
-    /// `None` when a rule has no literal (`*`), so every record is walked.
-    key_hint: Option<AhoCorasick>,
     allow: KeySet<()>,
     hmac: Option<Hmac<Sha256>>,
     hash_len: usize,
@@ -204,15 +197,6 @@ impl Scrubber {
 
         // Key rules: the user's first, then the preset's.
         let mut keys = KeySet::new();
-        let mut key_literals: Option<Vec<String>> = Some(Vec::new());
-        let mut add_literal = |pattern: &str| {
-            let last = pattern.rsplit('.').next().unwrap_or("");
-            let lit = last.split(['*', '?']).max_by_key(|p| p.len()).unwrap_or("");
-            match (&mut key_literals, lit.is_empty()) {
-                (Some(v), false) => v.push(lit.to_ascii_lowercase()),
-                _ => key_literals = None,
-            }
-        };
         let key_label = label_of(KEY_RULE_LABEL);
         for (i, rule) in cfg.keys.iter().enumerate() {
             if rule.path.is_empty() || rule.path.split('.').any(str::is_empty) {
@@ -232,7 +216,6 @@ impl Scrubber {
                 label: key_label,
             });
             keys.insert(&rule.path, actions.len() - 1);
-            add_literal(&rule.path);
         }
         if cfg.preset != Preset::None {
             if cfg.default_action == ActionKind::Hash {
@@ -247,21 +230,8 @@ impl Scrubber {
             let preset_action = actions.len() - 1;
             for k in DEFAULT_KEYS.iter().filter(|k| !cfg.disable_keys.iter().any(|d| d == *k)) {
                 keys.insert(k, preset_action);
-                add_literal(k);
             }
         }
-        if !keys.is_empty() {
-            parts.push((ScanGroup::KeyValue, KEY_VALUE_PATTERN.to_owned(), PatternKind::KeyValue));
-        }
-        let key_hint = match key_literals {
-            Some(lits) if !lits.is_empty() => Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&lits)
-                    .map_err(|e| ConfigError::new("scrub.keys", e.to_string()))?,
-            ),
-            _ => None,
-        };
         let mut allow = KeySet::new();
         for k in &cfg.allow_keys {
             allow.insert(k, ());
@@ -306,7 +276,6 @@ impl Scrubber {
             candidates: Vec::new(),
             actions,
             keys,
-            key_hint,
             allow,
             hmac,
             hash_len,
@@ -330,12 +299,12 @@ impl Scrubber {
             if std::str::from_utf8(input).is_ok() {
                 let mut found = Vec::new();
                 self.find_all(input, 0..input.len(), &mut found);
-                // Nothing matched and no sensitive key name occurs: the walk
-                // could change nothing (and as text, neither could the scan).
-                let key_possible = self.key_hint.as_ref().is_none_or(|h| h.is_match(input));
+                // Nothing matched, no key is sensitive and no string has
+                // escapes: the walk could change nothing (and as text,
+                // neither could the scan).
                 if found.is_empty()
-                    && (!key_possible || self.keys.is_empty())
                     && memchr::memchr(b'\\', input).is_none()
+                    && !json_keys_may_match(&self.keys, input)
                 {
                     return Scrubbed { bytes: Cow::Borrowed(input), format: Format::Json, fell_back };
                 }
@@ -395,36 +364,13 @@ impl Scrubber {
         cands.clear();
         let window = &hay[range.clone()];
         for (gi, g) in self.groups.iter_mut().enumerate() {
-            let gate = match (g.kind, &self.key_hint) {
-                (ScanGroup::KeyValue, Some(hint)) => hint.is_match(window),
-                (kind, _) => kind.may_match(window),
-            };
-            if !gate {
-                continue;
+            if g.kind.may_match(window) {
+                scan_span(g, hay, range.clone(), gi + 1, &mut cands);
             }
-            let mut at = range.start;
-            while at < range.end {
-                let input = Input::new(hay).range(at..range.end);
-                let Some(m) = g.regex.search_with(&mut g.cache, &input) else { break };
-                let (ms, me) = (m.start(), m.end());
-                let confirmed = if ms == me || inside_tag(hay, ms, me) {
-                    None
-                } else {
-                    match &g.patterns[m.pattern().as_usize()] {
-                        PatternKind::Detector { check, action } => {
-                            check(hay, ms, me).map(|(start, end)| Found { start, end, action: *action })
-                        }
-                        PatternKind::KeyValue => key_value(&self.keys, &self.allow, hay, ms, me),
-                    }
-                };
-                match confirmed {
-                    Some(f) if f.start < f.end => {
-                        cands.push((f, gi));
-                        at = me;
-                    }
-                    _ => at = ms + 1,
-                }
-            }
+        }
+        if !self.keys.is_empty() {
+            // Key rules outrank detectors on the same span.
+            key_values(&self.keys, &self.allow, hay, range.clone(), &mut cands);
         }
         cands.sort_by_key(|(f, gi)| (f.start, *gi));
         let mut end = range.start;
@@ -798,30 +744,107 @@ impl PathLike for Segs<'_> {
     }
 }
 
-/// `key=value`, `key: value`, `key="quoted value"`, and header-style
-/// `Authorization: Bearer token` in text and query strings.
-const KEY_VALUE_PATTERN: &str = r#"\b[A-Za-z_][A-Za-z0-9_.\-]{0,63}(?:=|: ?)(?:"[^"\\\n]{1,512}"|'[^'\\\n]{1,512}'|(?i:(?:bearer|basic|digest|token) +)?[^\s&,;"'<>]{1,512})"#;
+/// Finds `key=value`, `key: value`, `key="quoted"` and header-style
+/// `Authorization: Bearer token` pairs whose key is sensitive, in text,
+/// query strings and string values. A scan for `=` and `:` instead of a
+/// regex: separators are rare, and most are JSON's `":`, skipped at once.
+fn key_values(
+    keys: &KeySet<usize>,
+    allow: &KeySet<()>,
+    hay: &[u8],
+    range: Range<usize>,
+    out: &mut Vec<(Found, usize)>,
+) {
+    let window = &hay[range.clone()];
+    for rel in memchr::memchr2_iter(b'=', b':', window) {
+        let sep = range.start + rel;
+        // The key: name characters right before the separator.
+        let mut ks = sep;
+        while ks > range.start && sep - ks < 64 && is_key_byte(hay[ks - 1]) {
+            ks -= 1;
+        }
+        if ks == sep || !(hay[ks].is_ascii_alphabetic() || hay[ks] == b'_') {
+            continue;
+        }
+        // As `\b` would: the key starts a word.
+        if ks > 0 && (hay[ks - 1].is_ascii_alphanumeric() || hay[ks - 1] == b'_') {
+            continue;
+        }
+        let key = &hay[ks..sep];
+        let path: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
+        let Some((last, parents)) = path.split_last() else { continue };
+        if allow.find(parents, last).is_some() {
+            continue;
+        }
+        let Some(action) = keys.find(parents, last) else { continue };
+        let mut vs = sep + 1;
+        if hay[sep] == b':' && hay.get(vs) == Some(&b' ') {
+            vs += 1;
+        }
+        if let Some((s, e)) = value_span(hay, vs, range.end) {
+            // Priority 0: ahead of every detector group.
+            out.push((Found { start: s, end: e, action }, 0));
+        }
+    }
+}
 
-fn key_value(keys: &KeySet<usize>, allow: &KeySet<()>, hay: &[u8], s: usize, e: usize) -> Option<Found> {
-    let span = &hay[s..e];
-    let sep = span.iter().position(|&b| b == b'=' || b == b':')?;
-    let key = &span[..sep];
-    let mut vs = s + sep + 1;
-    if hay.get(vs) == Some(&b' ') && span[sep] == b':' {
-        vs += 1;
+fn is_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+/// The value after a separator: a quoted string (quotes excluded), or an
+/// optional auth scheme and one token up to whitespace or `& , ; " ' < >`.
+fn value_span(hay: &[u8], vs: usize, end: usize) -> Option<(usize, usize)> {
+    let first = *hay.get(vs).filter(|_| vs < end)?;
+    if first == b'"' || first == b'\'' {
+        let body = &hay[vs + 1..end.min(vs + 514)];
+        let close = body.iter().position(|&b| b == first || b == b'\\' || b == b'\n')?;
+        return (close > 0 && body[close] == first).then_some((vs + 1, vs + 1 + close));
     }
-    let mut ve = e;
-    if matches!(hay.get(vs), Some(b'"' | b'\'')) && ve >= vs + 2 {
-        vs += 1;
-        ve -= 1;
+    let mut ve = vs;
+    // `Bearer abc`: the scheme belongs to the value.
+    let word_end = hay[vs..end].iter().position(|b| !b.is_ascii_alphabetic()).map_or(end, |p| vs + p);
+    let word = &hay[vs..word_end];
+    if ["bearer", "basic", "digest", "token"].iter().any(|w| word.eq_ignore_ascii_case(w.as_bytes()))
+        && hay.get(word_end) == Some(&b' ')
+    {
+        ve = word_end;
+        while ve < end && hay[ve] == b' ' {
+            ve += 1;
+        }
     }
-    let segs: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
-    let (last, path) = segs.split_last()?;
-    if allow.find(path, last).is_some() {
-        return None;
+    let stop =
+        |b: u8| b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\'' | b'<' | b'>');
+    let tok_start = ve;
+    while ve < end && ve - tok_start < 512 && !stop(hay[ve]) {
+        ve += 1;
     }
-    let action = keys.find(path, last)?;
-    (vs < ve).then_some(Found { start: vs, end: ve, action })
+    (ve > tok_start).then_some((vs, ve))
+}
+
+/// Whether any object key in the raw JSON `hay` could meet a key rule: each
+/// `"name":` is checked by its last segment. Used to skip the token walk for
+/// records that neither hold a match nor a sensitive key.
+fn json_keys_may_match(keys: &KeySet<usize>, hay: &[u8]) -> bool {
+    if keys.is_empty() {
+        return false;
+    }
+    for colon in memchr::memchr_iter(b':', hay) {
+        // `"key" :` — skip whitespace back to the closing quote.
+        let mut q = colon;
+        while q > 0 && matches!(hay[q - 1], b' ' | b'\t' | b'\r' | b'\n') {
+            q -= 1;
+        }
+        if q == 0 || hay[q - 1] != b'"' {
+            continue;
+        }
+        let close = q - 1;
+        let Some(open) = memchr::memrchr(b'"', &hay[..close]) else { continue };
+        if keys.may_match_last(&hay[open + 1..close]) {
+            return true;
+        }
+    }
+    false
 }
 
 /// A candidate inside one of our own tags (`[CREDIT_CARD:4111…]`) is output,
@@ -881,6 +904,30 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
     }
     out.extend_from_slice(&input[pos..]);
     Cow::Owned(out)
+}
+
+/// Leftmost-first matches of one group in `span`, confirmed by their checks.
+/// A candidate that fails its check is retried one byte on.
+fn scan_span(g: &mut Group, hay: &[u8], span: Range<usize>, prio: usize, cands: &mut Vec<(Found, usize)>) {
+    let mut at = span.start;
+    while at < span.end {
+        let input = Input::new(hay).range(at..span.end);
+        let Some(m) = g.regex.search_with(&mut g.cache, &input) else { break };
+        let (ms, me) = (m.start(), m.end());
+        let confirmed = if ms == me || inside_tag(hay, ms, me) {
+            None
+        } else {
+            let PatternKind::Detector { check, action } = &g.patterns[m.pattern().as_usize()];
+            check(hay, ms, me).map(|(start, end)| Found { start, end, action: *action })
+        };
+        match confirmed {
+            Some(f) if f.start < f.end => {
+                cands.push((f, prio));
+                at = me;
+            }
+            _ => at = ms + 1,
+        }
+    }
 }
 
 /// Builds the combined ASCII-mode regex (leftmost-first across patterns).
