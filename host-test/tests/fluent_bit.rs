@@ -155,7 +155,7 @@ fn memory_stays_flat_over_many_records() {
     let mut fb = driver(Some(&dir), "logsift_filter", 1 << 20);
     let input = std::fs::read(root().join("host-test/samples/structlog.ndjson")).unwrap();
     let records: Vec<Vec<u8>> = lines(&input).map(fluent_bit_record).collect();
-    let n = std::env::var("LOGSIFT_FB_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000usize);
+    let n = std::env::var("LOGSIFT_FB_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000usize);
     let mut after_warmup = 0;
     for i in 0..n {
         let _ = fb.filter(b"app", 1_732_464_000 + (i / 20) as u32, 0, &records[i % records.len()]).unwrap();
@@ -168,4 +168,55 @@ fn memory_stays_flat_over_many_records() {
         end <= after_warmup + (1 << 20),
         "guest memory grew from {after_warmup} to {end} bytes over {n} records"
     );
+}
+
+/// The shipped Fluent Bit configs can't be run here (no Fluent Bit in the
+/// registries this project reaches), so they are checked against what they
+/// name: functions the module exports, JSON event mode, a heap that holds
+/// the samples' records, and a logsift.json whose alerts land in the field
+/// the rewrite_tag rule reads.
+#[test]
+fn shipped_fluent_bit_configs_match_the_module() {
+    let dir = root().join("observability/fluent-bit");
+    let (_, module) = module();
+    let exports: Vec<String> = module.exports().map(|e| e.name().to_owned()).collect();
+    for file in ["fluent-bit.yaml", "fluent-bit.conf"] {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let setting = |key: &str| -> Vec<String> {
+            text.lines()
+                .filter_map(|l| {
+                    let l = l.trim().trim_start_matches("- ");
+                    let (k, v) = l.split_once(':').or_else(|| l.split_once(char::is_whitespace))?;
+                    k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_owned())
+                })
+                .collect()
+        };
+        let functions = setting("function_name");
+        assert!(!functions.is_empty(), "{file}: no function_name");
+        for f in &functions {
+            assert!(exports.contains(f), "{file}: function_name {f} is not exported by the module");
+        }
+        assert_eq!(
+            setting("event_format").iter().map(|v| v.to_lowercase()).collect::<Vec<_>>(),
+            ["json"],
+            "{file}"
+        );
+        let heap = setting("wasm_heap_size");
+        assert_eq!(heap, ["4M"], "{file}: wasm_heap_size");
+        let largest = std::fs::read(root().join("host-test/samples/structlog.ndjson"))
+            .unwrap()
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::len)
+            .max()
+            .unwrap();
+        assert!(largest * 2 < 4 << 20, "{file}: heap too small for the samples");
+        assert!(
+            text.contains("$alert['labels']['alertname']"),
+            "{file}: rewrite_tag does not read the alert field"
+        );
+    }
+    let cfg = std::fs::read(dir.join("logsift.json")).unwrap();
+    logsift_core::Pipeline::from_json(&cfg).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
+    assert_eq!(v["alerts"]["record_field"], "alert");
 }
