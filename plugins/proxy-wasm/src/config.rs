@@ -1,0 +1,68 @@
+//! The `proxy` section and the engine config it travels with.
+
+use logsift_core::{Config, ConfigError, Pipeline};
+use serde::Deserialize;
+
+/// What the module does in the host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// HTTP filter in front of a log backend: rewrites request bodies.
+    #[default]
+    Ingest,
+    /// Access logger: one record per request, from the host's properties.
+    AccessLog,
+}
+
+/// What happens to a body that is too large or can't be decoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Answer 413 or 400 with a message.
+    #[default]
+    Reject,
+    /// Pass it on, scrubbed as text.
+    ScrubAsText,
+}
+
+/// The `proxy` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// `ingest` (default) or `access_log`.
+    pub role: Role,
+    /// Largest request body buffered, decoded (default 8 MiB).
+    pub max_body_bytes: usize,
+    /// `reject` (default) or `scrub_as_text`.
+    pub on_error: OnError,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        ProxyConfig { role: Role::Ingest, max_body_bytes: 8 << 20, on_error: OnError::Reject }
+    }
+}
+
+/// Parses the whole plugin configuration.
+pub fn parse(raw: &[u8]) -> Result<(ProxyConfig, Pipeline), ConfigError> {
+    let mut cfg = Config::from_json(raw)?;
+    let proxy = match cfg.proxy.take() {
+        Some(map) => {
+            let v = serde_json::Value::Object(map);
+            serde_path_to_error_free(v)?
+        }
+        None => ProxyConfig::default(),
+    };
+    if proxy.max_body_bytes == 0 {
+        return Err(ConfigError::new("proxy.max_body_bytes", "must be at least 1"));
+    }
+    Ok((proxy, Pipeline::new(&cfg)?))
+}
+
+fn serde_path_to_error_free(v: serde_json::Value) -> Result<ProxyConfig, ConfigError> {
+    serde_json::from_value(v).map_err(|e| {
+        let msg = e.to_string();
+        // serde names the field in the message ("unknown field `x`"): keep it.
+        ConfigError::new("proxy", msg)
+    })
+}

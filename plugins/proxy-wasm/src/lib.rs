@@ -1,0 +1,289 @@
+//! logsift for Envoy and other proxy-wasm hosts (ABI 0.2.1).
+//!
+//! The plugin configuration is the engine's config document plus a `proxy`
+//! section choosing the role:
+//!
+//! ```json
+//! {"proxy": {"role": "ingest", "max_body_bytes": 1048576, "on_error": "reject"},
+//!  "scrub": {"preset": "strict"}}
+//! ```
+//!
+//! - `ingest` (HTTP filter in front of a log backend): buffers each request
+//!   body up to `max_body_bytes`, decodes gzip, runs the pipeline on every
+//!   line (NDJSON or plain text), removes the lines it drops, re-encodes and
+//!   replaces the body; `content-length` is removed so the host frames the
+//!   new body. A body over the limit or one that can't be decoded follows
+//!   `on_error`: `reject` answers 413/400 with a message, `scrub_as_text`
+//!   passes it on scrubbed as text. A body is never passed on unscrubbed.
+//! - `access_log` (`envoy.access_loggers.wasm`): on each request's `on_log`,
+//!   builds one JSON record from the host's properties (method, path, route,
+//!   status, duration, bytes, user agent, client address, request id, trace
+//!   id, upstream cluster), runs the pipeline and writes kept records with
+//!   `proxy_log` at info level.
+//!
+//! Counters are defined with `proxy_define_metric` and appear in Envoy's
+//! stats as `wasmcustom.logsift_*`. A bad config makes `on_configure` return
+//! false (Envoy rejects the filter) after a log line naming the field. Host
+//! calls are never unwrapped: a failing call degrades, it does not trap.
+
+mod body;
+mod config;
+mod metrics;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::UNIX_EPOCH;
+
+use logsift_core::{Ctx, Outcome, Pipeline};
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
+
+use config::{OnError, ProxyConfig, Role};
+use metrics::Metrics;
+
+proxy_wasm::main! {{
+    proxy_wasm::set_log_level(LogLevel::Info);
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root::default()) });
+}}
+
+fn log(level: LogLevel, msg: &str) {
+    let _ = hostcalls::log(level, msg);
+}
+
+fn now_nanos() -> u64 {
+    hostcalls::get_current_time()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// Per-VM state: the compiled pipeline, shared by the VM's requests (each
+/// Envoy worker thread has its own VM, so this is never shared across threads).
+#[derive(Default)]
+struct State {
+    proxy: ProxyConfig,
+    pipeline: Option<Pipeline>,
+    ctx: Option<Ctx>,
+    metrics: Metrics,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+#[derive(Default)]
+struct Root {
+    state: Shared,
+}
+
+impl std::fmt::Debug for Root {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Root").finish_non_exhaustive()
+    }
+}
+
+impl Context for Root {}
+
+impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let raw = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
+            Ok(Some(b)) => b,
+            _ => {
+                log(LogLevel::Error, "logsift: no plugin configuration");
+                return false;
+            }
+        };
+        match config::parse(&raw) {
+            Ok((proxy, pipeline)) => {
+                let Ok(mut st) = self.state.try_borrow_mut() else { return false };
+                st.proxy = proxy;
+                st.pipeline = Some(pipeline);
+                st.ctx = Some(Ctx::new(now_nanos(), now_nanos() ^ 0x9e37_79b9_7f4a_7c15));
+                st.metrics = Metrics::define();
+                let _ = hostcalls::set_tick_period(std::time::Duration::from_secs(1));
+                true
+            }
+            Err(e) => {
+                log(LogLevel::Error, &format!("logsift: invalid configuration: {e}"));
+                false
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let Ok(mut st) = self.state.try_borrow_mut() else { return };
+        let st = &mut *st;
+        if let (Some(p), Some(ctx)) = (st.pipeline.as_mut(), st.ctx.as_mut()) {
+            ctx.set_now(now_nanos());
+            p.tick(ctx);
+            for ev in p.take_signals() {
+                if let Ok(line) = serde_json::to_string(&ev) {
+                    log(LogLevel::Warn, &format!("logsift alert: {line}"));
+                }
+            }
+            let _ = p.take_emitted();
+        }
+    }
+
+    /// Access-log role: Envoy calls the root context's `on_log` per request.
+    fn on_log(&mut self) {
+        let Ok(mut st) = self.state.try_borrow_mut() else { return };
+        if st.proxy.role != Role::AccessLog {
+            return;
+        }
+        let record = body::access_record();
+        st.run_lines(&[record], |line| log(LogLevel::Info, &String::from_utf8_lossy(line)));
+    }
+
+    fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(Ingest { state: self.state.clone(), buffered: false, gzip: false }))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}
+
+impl State {
+    /// Runs the pipeline over `lines`, handing kept records to `out` and
+    /// counting everything.
+    fn run_lines(&mut self, lines: &[Vec<u8>], mut out: impl FnMut(&[u8])) {
+        let (Some(p), Some(ctx)) = (self.pipeline.as_mut(), self.ctx.as_mut()) else { return };
+        ctx.set_now(now_nanos());
+        let before = p.stats().clone();
+        let red_before: u64 = p.redactions().iter().map(|(_, n)| n).sum();
+        for line in lines {
+            match p.process(line, ctx) {
+                Outcome::Keep(b) => out(&b),
+                Outcome::Drop(_) => {}
+            }
+            for e in p.take_emitted() {
+                out(&e);
+            }
+        }
+        let signals = p.take_signals();
+        for ev in &signals {
+            if let Ok(line) = serde_json::to_string(ev) {
+                log(LogLevel::Warn, &format!("logsift alert: {line}"));
+            }
+        }
+        let red_after: u64 = p.redactions().iter().map(|(_, n)| n).sum();
+        self.metrics.add(&before, p.stats(), red_after - red_before, signals.len() as u64);
+    }
+}
+
+/// Ingest role: one per request.
+struct Ingest {
+    state: Shared,
+    buffered: bool,
+    /// `content-encoding: gzip`, read in the headers phase: some hosts
+    /// refuse header access during the body phase (and the SDK would trap).
+    gzip: bool,
+}
+
+impl std::fmt::Debug for Ingest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ingest").field("buffered", &self.buffered).finish_non_exhaustive()
+    }
+}
+
+impl Context for Ingest {}
+
+impl HttpContext for Ingest {
+    fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
+        if self.with(|s| s.proxy.role) != Some(Role::Ingest) || end_of_stream {
+            return Action::Continue;
+        }
+        let encoding =
+            hostcalls::get_map_value(MapType::HttpRequestHeaders, "content-encoding").ok().flatten();
+        self.gzip = encoding.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
+        // The body will change size: let the host frame it anew.
+        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "content-length", None);
+        self.buffered = true;
+        Action::Continue
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if !self.buffered {
+            return Action::Continue;
+        }
+        let limit = self.with(|s| s.proxy.max_body_bytes).unwrap_or(usize::MAX);
+        if body_size > limit {
+            return self.fail(413, "request body exceeds proxy.max_body_bytes", body_size);
+        }
+        if !end_of_stream {
+            return Action::Pause;
+        }
+        let raw = match hostcalls::get_buffer(BufferType::HttpRequestBody, 0, body_size) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Action::Continue,
+            Err(_) => return self.fail(400, "request body could not be read", body_size),
+        };
+        let gzip = self.gzip;
+        let plain = if gzip {
+            match body::gunzip(&raw, limit) {
+                Ok(p) => p,
+                Err(why) => return self.fail(400, &why, body_size),
+            }
+        } else {
+            raw
+        };
+        let mut out = Vec::with_capacity(plain.len());
+        self.with(|s| {
+            let lines: Vec<Vec<u8>> = body::split_lines(&plain);
+            s.run_lines(&lines, |rec| {
+                out.extend_from_slice(rec);
+                out.push(b'\n');
+            });
+        });
+        let new_body = if gzip { body::gzip(&out) } else { out };
+        // Pass the full original size so no host truncates the new body.
+        if hostcalls::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
+            return self.fail(500, "request body could not be replaced", body_size);
+        }
+        Action::Continue
+    }
+}
+
+impl Ingest {
+    /// Runs `f` on the VM state; `None` if it is busy (it never is: one
+    /// callback runs at a time per VM).
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        self.state.try_borrow_mut().ok().map(|mut s| f(&mut s))
+    }
+
+    /// `on_error`: reject with a local reply, or scrub the raw body as text.
+    fn fail(&mut self, status: u32, why: &str, body_size: usize) -> Action {
+        self.with(|s| s.metrics.error());
+        let on_error = self.with(|s| s.proxy.on_error).unwrap_or(OnError::Reject);
+        if on_error == OnError::ScrubAsText && status != 413 {
+            let raw = hostcalls::get_buffer(BufferType::HttpRequestBody, 0, body_size).ok().flatten();
+            if let Some(raw) = raw {
+                let scrubbed = self.with(|s| s.scrub_text(&raw)).flatten();
+                if let Some(s) = scrubbed
+                    && hostcalls::set_buffer(BufferType::HttpRequestBody, 0, body_size, &s).is_ok()
+                {
+                    return Action::Continue;
+                }
+            }
+        }
+        let body = format!("logsift: {why}\n");
+        let _ = hostcalls::send_http_response(
+            status,
+            vec![("content-type", "text/plain")],
+            Some(body.as_bytes()),
+        );
+        Action::Pause
+    }
+}
+
+impl State {
+    /// `on_error: scrub_as_text`: every line through the pipeline, whatever it is.
+    fn scrub_text(&mut self, raw: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        self.run_lines(&body::split_lines(raw), |rec| {
+            out.extend_from_slice(rec);
+            out.push(b'\n');
+        });
+        Some(out)
+    }
+}
