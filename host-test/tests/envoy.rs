@@ -328,3 +328,45 @@ fn shipped_envoy_configs_pass_validation() {
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn access_logger_writes_scrubbed_enriched_records() {
+    let Some(bin) = envoy() else { return };
+    let up = Upstream::start();
+    let (port, admin) = (free_port(), free_port());
+    let envoy = start(&bin, &config("app-edge.yaml", port, admin, up.port, None), "edge").unwrap();
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let (status, _) = http(
+        envoy.port,
+        "GET",
+        "/api/events/123/tickets?email=bob@example.com&token=s3cr3tvalue",
+        &[("traceparent", tp), ("user-agent", "pytest/8.0"), ("x-forwarded-for", "203.0.113.7")],
+        b"",
+    )
+    .unwrap();
+    assert_eq!(status, 204);
+    // The record is logged after the response; give Envoy a moment.
+    let log_path = std::env::temp_dir().join(format!("logsift-envoy-{}-edge/envoy.log", std::process::id()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(l) = log.lines().find(|l| l.contains("\"event\":\"http_request\"")) {
+            break l.to_owned();
+        }
+        assert!(Instant::now() < deadline, "no access record in Envoy's log:\n{}", tail(&log));
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let json = &line[line.find('{').unwrap()..];
+    let rec: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert_eq!(rec["method"], "GET");
+    assert_eq!(rec["status_code"], 204);
+    assert_eq!(rec["service"], "tixora-edge");
+    assert_eq!(rec["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(rec["route"], "/api/events/{id}/tickets");
+    assert_eq!(rec["upstream_cluster"], "app");
+    for secret in ["bob@example.com", "s3cr3tvalue", "203.0.113.7"] {
+        assert!(!json.contains(secret), "{secret} in the access record: {json}");
+    }
+    assert!(rec["request_id"].as_str().is_some_and(|r| r.len() == 36), "{json}");
+    drop(envoy);
+}
