@@ -1,1 +1,380 @@
+//! Fail-closed behaviour of the scrubber, and config errors that name their
+//! field.
+//!
+//! A line that starts like JSON but is not (invalid UTF-8, too deep,
+//! truncated) must be scrubbed as text, never passed on; odd inputs (empty,
+//! BOM, CRLF, very large) must not break anything.
 
+use super::*;
+use crate::json::MAX_DEPTH;
+use crate::{Ctx, Outcome, Pipeline};
+
+fn scrubber(cfg: &str) -> Scrubber {
+    let cfg: ScrubConfig = serde_json::from_str(cfg).expect("test config parses");
+    Scrubber::new(&cfg).expect("test config compiles")
+}
+
+fn default_scrubber() -> Scrubber {
+    scrubber("{}")
+}
+
+/// Runs `f` on a thread with a small stack: anything recursing per nesting
+/// level would overflow it long before 100,000 levels.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new().stack_size(1 << 20).spawn(f).unwrap().join().unwrap()
+}
+
+fn count(s: &Scrubber, label: &str) -> u64 {
+    s.redactions().find(|(l, _)| *l == label).map_or(0, |(_, n)| n)
+}
+
+// ------------------------------------------------------------- fallback to text
+
+#[test]
+fn invalid_utf8_in_a_json_looking_line_is_scrubbed_as_text() {
+    let mut s = default_scrubber();
+    let input: &[u8] = b"{\"m\": \"bob@example.com \xff card 4111111111111111\"}";
+    let out = s.scrub(input);
+    assert!(out.fell_back, "a JSON-looking line that is not UTF-8 must fall back");
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(&*out.bytes, &b"{\"m\": \"[EMAIL_ADDRESS] \xff card [CREDIT_CARD]\"}"[..]);
+    assert_eq!(count(&s, "EMAIL_ADDRESS"), 1);
+    assert_eq!(count(&s, "CREDIT_CARD"), 1);
+}
+
+#[test]
+fn invalid_utf8_text_is_scrubbed_without_counting_a_fallback() {
+    let mut s = default_scrubber();
+    let out = s.scrub(b"\xfe\xff mail bob@example.com");
+    assert!(!out.fell_back, "it never looked like JSON");
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(&*out.bytes, &b"\xfe\xff mail [EMAIL_ADDRESS]"[..]);
+}
+
+#[test]
+fn fallbacks_are_counted_by_the_pipeline() {
+    let mut p = Pipeline::from_json(br#"{"scrub": {}}"#).unwrap();
+    let mut ctx = Ctx::new(0, 1);
+    let lines: [&[u8]; 3] = [
+        b"{\"m\": \"\xff bob@example.com\"}",
+        b"{\"m\": \"bob@example.com\"",
+        b"{\"m\": \"bob@example.com\"}",
+    ];
+    for line in lines {
+        match p.process(line, &mut ctx) {
+            Outcome::Keep(out) => {
+                assert!(
+                    !out.windows(15).any(|w| w == b"bob@example.com"),
+                    "{}",
+                    String::from_utf8_lossy(&out)
+                )
+            }
+            Outcome::Drop(r) => panic!("dropped: {r:?}"),
+        }
+    }
+    assert_eq!(p.stats().parse_fallbacks, 2);
+    // A JSON attempt abandoned for text does not count its redactions twice.
+    let emails = p.redactions().into_iter().find(|(l, _)| l == "EMAIL_ADDRESS").map(|(_, n)| n);
+    assert_eq!(emails, Some(3));
+}
+
+#[test]
+fn nesting_100000_deep_is_scrubbed_as_text_without_recursion() {
+    let n = 100_000;
+    let (bytes, fell_back, format) = on_small_stack(move || {
+        let input = format!("{}\"bob@example.com\"{}", "[".repeat(n), "]".repeat(n));
+        let mut s = default_scrubber();
+        let out = s.scrub(input.as_bytes());
+        (out.bytes.into_owned(), out.fell_back, out.format)
+    });
+    assert!(fell_back);
+    assert_eq!(format, Format::Text);
+    let want = format!("{}\"[EMAIL_ADDRESS]\"{}", "[".repeat(n), "]".repeat(n));
+    assert!(bytes == want.as_bytes(), "deep array not scrubbed as expected");
+}
+
+#[test]
+fn deep_objects_are_scrubbed_as_text_without_recursion() {
+    let n = 100_000;
+    let (bytes, fell_back) = on_small_stack(move || {
+        let input = format!("{}\"mail bob@example.com\"{}", "{\"a\": ".repeat(n), "}".repeat(n));
+        let mut s = default_scrubber();
+        let out = s.scrub(input.as_bytes());
+        (out.bytes.into_owned(), out.fell_back)
+    });
+    assert!(fell_back);
+    let want = format!("{}\"mail [EMAIL_ADDRESS]\"{}", "{\"a\": ".repeat(n), "}".repeat(n));
+    assert!(bytes == want.as_bytes(), "deep object not scrubbed as expected");
+}
+
+#[test]
+fn max_depth_is_json_and_one_more_is_text() {
+    let mut s = default_scrubber();
+    // The object is the MAX_DEPTH-th container: still JSON, so key rules apply.
+    let d = MAX_DEPTH - 1;
+    let input = format!("{}{{\"password\": \"hunter2\"}}{}", "[".repeat(d), "]".repeat(d));
+    let out = s.scrub(input.as_bytes());
+    assert!(!out.fell_back);
+    assert_eq!(out.format, Format::Json);
+    let want = format!("{}{{\"password\": \"[REDACTED]\"}}{}", "[".repeat(d), "]".repeat(d));
+    assert_eq!(String::from_utf8_lossy(&out.bytes), want);
+
+    let d = MAX_DEPTH;
+    let input = format!("{}{{\"m\": \"bob@example.com\"}}{}", "[".repeat(d), "]".repeat(d));
+    let out = s.scrub(input.as_bytes());
+    assert!(out.fell_back);
+    assert_eq!(out.format, Format::Text);
+    let want = format!("{}{{\"m\": \"[EMAIL_ADDRESS]\"}}{}", "[".repeat(d), "]".repeat(d));
+    assert_eq!(String::from_utf8_lossy(&out.bytes), want);
+}
+
+#[test]
+fn truncated_json_is_scrubbed_as_text() {
+    let mut s = default_scrubber();
+    let out = s.scrub(b"{\"event\": \"signup\", \"m\": \"bob@example.com\", \"card\": \"4111 1111 1111 1111");
+    assert!(out.fell_back);
+    assert_eq!(
+        String::from_utf8_lossy(&out.bytes),
+        "{\"event\": \"signup\", \"m\": \"[EMAIL_ADDRESS]\", \"card\": \"[CREDIT_CARD]"
+    );
+}
+
+// ------------------------------------------------------------- odd inputs
+
+#[test]
+fn ten_megabyte_json_record() {
+    let filler = "lorem ipsum dolor sit amet ".repeat(10 * 1024 * 1024 / 27 + 1);
+    assert!(filler.len() >= 10 * 1024 * 1024);
+    let input = format!(
+        "{{\"m\": \"first bob@example.com {filler}last alice@example.org\", \"password\": \"hunter2\", \"n\": 4111111111111111}}"
+    );
+    let mut s = default_scrubber();
+    let out = s.scrub(input.as_bytes());
+    assert!(!out.fell_back);
+    assert_eq!(out.format, Format::Json);
+    let want = format!(
+        "{{\"m\": \"first [EMAIL_ADDRESS] {filler}last [EMAIL_ADDRESS]\", \"password\": \"[REDACTED]\", \"n\": \"[CREDIT_CARD]\"}}"
+    );
+    assert_eq!(out.bytes.len(), want.len());
+    assert!(out.bytes == want.as_bytes(), "10 MB record not scrubbed as expected");
+    assert_eq!(count(&s, "EMAIL_ADDRESS"), 2);
+    assert_eq!(count(&s, "CREDIT_CARD"), 1);
+    assert_eq!(count(&s, KEY_RULE_LABEL), 1);
+}
+
+#[test]
+fn ten_megabyte_text_line() {
+    let filler = "x".repeat(10 * 1024 * 1024);
+    let input = format!("password=hunter2 {filler} bob@example.com");
+    let mut s = default_scrubber();
+    let out = s.scrub(input.as_bytes());
+    assert!(!out.fell_back);
+    let want = format!("password=[REDACTED] {filler} [EMAIL_ADDRESS]");
+    assert!(out.bytes == want.as_bytes(), "10 MB line not scrubbed as expected");
+}
+
+#[test]
+fn untouched_records_are_borrowed() {
+    let mut s = default_scrubber();
+    let input: &[u8] = br#"{"event": "ok", "n": 1}"#;
+    assert!(matches!(s.scrub(input).bytes, Cow::Borrowed(b) if b == input));
+    let input: &[u8] = b"GET /healthz 200";
+    assert!(matches!(s.scrub(input).bytes, Cow::Borrowed(b) if b == input));
+}
+
+#[test]
+fn empty_and_blank_input() {
+    let mut s = default_scrubber();
+    for input in [&b""[..], b"   ", b"\t\r"] {
+        let out = s.scrub(input);
+        assert!(matches!(out.bytes, Cow::Borrowed(b) if b == input));
+        assert_eq!(out.format, Format::Text);
+        assert!(!out.fell_back);
+    }
+    let mut p = Pipeline::from_json(br#"{"scrub": {}, "enrich": {"service": "x"}, "sample": {}}"#).unwrap();
+    let mut ctx = Ctx::new(0, 1);
+    assert_eq!(p.process(b"", &mut ctx), Outcome::Keep(Cow::Borrowed(&b""[..])));
+    assert!(p.stats().balanced());
+}
+
+#[test]
+fn broken_json_without_secrets_passes_unchanged() {
+    let mut s = default_scrubber();
+    for input in [&b"{"[..], b"[", b"{}}", b"{\"a\"", b"[1, 2"] {
+        let out = s.scrub(input);
+        assert_eq!(&*out.bytes, input, "{}", String::from_utf8_lossy(input));
+    }
+}
+
+#[test]
+fn crlf_line_endings() {
+    let mut s = default_scrubber();
+    // A host that splits on '\n' leaves the '\r': still one JSON document.
+    let out = s.scrub(b"{\"m\": \"bob@example.com\", \"password\": \"x\"}\r");
+    assert!(!out.fell_back);
+    assert_eq!(out.format, Format::Json);
+    assert_eq!(&*out.bytes, &b"{\"m\": \"[EMAIL_ADDRESS]\", \"password\": \"[REDACTED]\"}\r"[..]);
+
+    let out = s.scrub(b"{\"m\": \"bob@example.com\"}\r\n");
+    assert_eq!(out.format, Format::Json);
+    assert_eq!(&*out.bytes, &b"{\"m\": \"[EMAIL_ADDRESS]\"}\r\n"[..]);
+
+    // In text, '\r' ends a value.
+    let out = s.scrub(b"user=bob password=hunter2\r");
+    assert_eq!(&*out.bytes, &b"user=bob password=[REDACTED]\r"[..]);
+}
+
+#[test]
+fn byte_order_mark() {
+    let mut s = default_scrubber();
+    // A BOM is not JSON whitespace: the line is text, and still scrubbed.
+    let out = s.scrub("\u{feff}{\"m\": \"bob@example.com\"}\r\n".as_bytes());
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(String::from_utf8_lossy(&out.bytes), "\u{feff}{\"m\": \"[EMAIL_ADDRESS]\"}\r\n");
+
+    let out = s.scrub("\u{feff}level=info token=abc123 card 4111111111111111\r\n".as_bytes());
+    assert_eq!(
+        String::from_utf8_lossy(&out.bytes),
+        "\u{feff}level=info token=[REDACTED] card [CREDIT_CARD]\r\n"
+    );
+}
+
+// ------------------------------------------------------------- config errors
+
+fn config_error(cfg: &str) -> ConfigError {
+    match Pipeline::from_json(cfg.as_bytes()) {
+        Ok(_) => panic!("config accepted: {cfg}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn unknown_detector_names_its_list_item() {
+    let e = config_error(r#"{"scrub":{"detectors":["emial"]}}"#);
+    assert_eq!(e.path(), "scrub.detectors[0]");
+    let shown = e.to_string();
+    assert!(shown.starts_with("scrub.detectors[0]: "), "{shown}");
+    assert!(shown.contains(r#"unknown detector "emial""#), "{shown}");
+    assert!(shown.contains("EMAIL_ADDRESS"), "the known names are listed: {shown}");
+
+    let e = config_error(r#"{"scrub":{"detectors":["EMAIL_ADDRESS", {"name": "emial", "action": "mask"}]}}"#);
+    assert_eq!(e.path(), "scrub.detectors[1].name");
+    let e = config_error(r#"{"scrub":{"detectors":[{"name": "EMAIL_ADDRESS", "action": "hsh"}]}}"#);
+    assert_eq!(e.path(), "scrub.detectors[0].action");
+    let e = config_error(r#"{"scrub":{"disable":["CREDIT_CARD", "emial"]}}"#);
+    assert_eq!(e.path(), "scrub.disable[1]");
+    let e = config_error(r#"{"scrub":{"actions":{"EMIAL":{"action":"mask"}}}}"#);
+    assert_eq!(e.path(), "scrub.actions.EMIAL");
+    assert!(e.message().contains(r#"unknown detector "EMIAL""#), "{e}");
+}
+
+#[test]
+fn unknown_fields_are_errors_that_name_them() {
+    let e = config_error(r#"{"scrub":{"detectorz":[]}}"#);
+    assert_eq!(e.path(), "scrub.detectorz");
+    assert!(e.to_string().contains("unknown field `detectorz`"), "{e}");
+
+    let e = config_error(r#"{"scrubb":{}}"#);
+    assert_eq!(e.path(), "scrubb");
+    assert!(e.message().contains("unknown field `scrubb`"), "{e}");
+
+    let e = config_error(r#"{"scrub":{"keys":["session", {"path": "x", "actoin": "mask"}]}}"#);
+    assert_eq!(e.path(), "scrub.keys[1].actoin");
+
+    let e = config_error(r#"{"scrub":{"custom":[{"name": "X", "pattern": "x", "flags": "i"}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[0].flags");
+
+    let e = config_error(r#"{"scrub":{"preset":"loose"}}"#);
+    assert_eq!(e.path(), "scrub.preset");
+    assert!(e.message().contains("unknown variant `loose`"), "{e}");
+}
+
+#[test]
+fn hash_action_needs_a_hash_key() {
+    let e = config_error(r#"{"scrub":{"actions":{"EMAIL_ADDRESS":{"action":"hash"}}}}"#);
+    assert_eq!(e.path(), "scrub.hash_key");
+    assert!(e.message().contains("EMAIL_ADDRESS") && e.message().contains("hash"), "{e}");
+
+    let e = config_error(r#"{"scrub":{"custom":[{"name":"X","pattern":"x","action":"hash"}]}}"#);
+    assert_eq!(e.path(), "scrub.hash_key");
+    assert!(e.message().contains("scrub.custom[0].action"), "{e}");
+
+    let e = config_error(r#"{"scrub":{"keys":["session", {"path":"email","action":"hash"}]}}"#);
+    assert_eq!(e.path(), "scrub.hash_key");
+    assert!(e.message().contains("scrub.keys[1].action"), "{e}");
+
+    let e = config_error(r#"{"scrub":{"default_action":"hash"}}"#);
+    assert_eq!(e.path(), "scrub.hash_key");
+
+    // With a key it compiles.
+    Pipeline::from_json(
+        br#"{"scrub":{"hash_key":"0123456789abcdef-test","actions":{"EMAIL_ADDRESS":{"action":"hash"}}}}"#,
+    )
+    .unwrap();
+}
+
+#[test]
+fn hash_key_errors_never_show_the_key() {
+    let e =
+        config_error(r#"{"scrub":{"hash_key":"short-Key-9","actions":{"EMAIL_ADDRESS":{"action":"hash"}}}}"#);
+    assert_eq!(e.path(), "scrub.hash_key");
+    assert!(e.message().contains("16 bytes"), "{e}");
+    assert!(!e.to_string().contains("short-Key-9"), "{e}");
+
+    let e = config_error(r#"{"scrub":{"hash_key":"0123456789abcdef-Secret","hash_length":4}}"#);
+    assert_eq!(e.path(), "scrub.hash_length");
+    assert!(!e.to_string().contains("Secret"), "{e}");
+}
+
+#[test]
+fn bad_custom_patterns_name_their_rule() {
+    let e = config_error(r#"{"scrub":{"custom":[{"name":"ORDER","pattern":"ord_(["}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[0].pattern");
+    assert!(e.to_string().starts_with("scrub.custom[0].pattern: invalid pattern"), "{e}");
+
+    let e =
+        config_error(r#"{"scrub":{"custom":[{"name":"A","pattern":"a+"},{"name":"B","pattern":"b{2,1}"}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[1].pattern");
+
+    let e = config_error(r#"{"scrub":{"custom":[{"name":"bad-name","pattern":"x"}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[0].name");
+    let e = config_error(r#"{"scrub":{"custom":[{"name":"","pattern":"x"}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[0].name");
+}
+
+#[test]
+fn pathological_patterns_hit_the_size_limit() {
+    // Small repetitions compile; a million-state NFA does not.
+    Pipeline::from_json(br#"{"scrub":{"custom":[{"name":"A","pattern":"(a{10}){10}"}]}}"#).unwrap();
+    let e = config_error(r#"{"scrub":{"custom":[{"name":"A","pattern":"(a{1000}){1000}"}]}}"#);
+    assert_eq!(e.path(), "scrub.custom[0].pattern");
+    assert!(e.message().starts_with("invalid pattern"), "{e}");
+
+    let e = config_error(
+        r#"{"scrub":{"custom":[{"name":"A","pattern":"x"},{"name":"B","pattern":"\\w{1000}{1000}"}]}}"#,
+    );
+    assert_eq!(e.path(), "scrub.custom[1].pattern");
+}
+
+#[test]
+fn other_scrub_settings_name_their_field() {
+    let e = config_error(r#"{"scrub":{"hash_length":4}}"#);
+    assert_eq!(e.path(), "scrub.hash_length");
+    let e = config_error(r#"{"scrub":{"hash_length":65}}"#);
+    assert_eq!(e.path(), "scrub.hash_length");
+    let e = config_error(r#"{"scrub":{"preset":"none","actions":{"PHONE_NUMBER":{"action":"mask"}}}}"#);
+    assert_eq!(e.path(), "scrub.actions.PHONE_NUMBER");
+    assert!(e.message().contains("not switched on"), "{e}");
+    let e = config_error(r#"{"scrub":{"keys":[""]}}"#);
+    assert_eq!(e.path(), "scrub.keys[0]");
+    let e = config_error(r#"{"scrub":{"keys":["ok","a..b"]}}"#);
+    assert_eq!(e.path(), "scrub.keys[1]");
+    let e = config_error(r#"{"scrub":{"detectors":"EMAIL_ADDRESS"}}"#);
+    assert_eq!(e.path(), "scrub.detectors");
+}
+
+#[test]
+fn syntax_errors_keep_their_position() {
+    let e = config_error(r#"{"scrub": {"detectors": ["EMAIL_ADDRESS",]}}"#);
+    assert!(e.message().contains("line 1 column"), "{e}");
+}
