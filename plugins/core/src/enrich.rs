@@ -93,7 +93,7 @@ pub struct TraceparentConfig {
     pub trace_id: String,
     /// Default `span_id`.
     pub span_id: String,
-    /// Default `trace_flags` (written as a boolean `trace_sampled` too).
+    /// Default `trace_flags` (the two hex digits, `01` when sampled).
     pub trace_flags: String,
 }
 

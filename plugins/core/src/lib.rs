@@ -165,7 +165,7 @@ impl Pipeline {
         };
         let mut rate = None;
         if let Some(s) = &mut self.sample {
-            match s.decide(&rec, ctx, &mut self.emitted) {
+            match s.decide(&rec, ctx, &mut self.emitted, fired.is_some()) {
                 Decision::Keep(r) => rate = Some(r),
                 _ if fired.is_some() => self.stats.kept_for_alert += 1,
                 Decision::Sampled => return self.drop(DropReason::Sampled),

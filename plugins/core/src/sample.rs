@@ -15,8 +15,7 @@
 //! - `w3c_threshold`: the consistent-probability rule — keep when the 56
 //!   random bits of the trace id are at least `(1 - ratio) · 2^56`.
 //!
-//! Without a trace id the request id decides (a UUID's lower 64 bits, else
-//! a SHA-256 of it), and without either, a SHA-256 of the record: the same
+//! Without a trace id a SHA-256 of the request id decides, and without either, a SHA-256 of the record: the same
 //! record gets the same decision on every host and every rerun.
 //! **Rate limits** use a token bucket per key, with a bounded key map; when
 //! a limited key passes again, a summary record tells how many were held back.
@@ -227,7 +226,15 @@ impl Sampler {
     }
 
     /// Decides for one record; a rate-limit summary, when due, goes to `emitted`.
-    pub fn decide(&mut self, rec: &Record<'_>, ctx: &mut Ctx, emitted: &mut Vec<Vec<u8>>) -> Decision {
+    /// `force`: the record is kept whatever the limits say (it fired an
+    /// alert), so it is not counted as suppressed.
+    pub fn decide(
+        &mut self,
+        rec: &Record<'_>,
+        ctx: &mut Ctx,
+        emitted: &mut Vec<Vec<u8>>,
+        force: bool,
+    ) -> Decision {
         let rate = self.rate_for(rec);
         if rate < 1.0 && !self.keep_at(rec, rate) {
             return Decision::Sampled;
@@ -245,7 +252,7 @@ impl Sampler {
             });
             b.tokens = (b.tokens + (now - b.last).max(0.0) * rl.per_second).min(burst);
             b.last = now;
-            if b.tokens < 1.0 {
+            if b.tokens < 1.0 && !force {
                 if b.suppressed == 0 {
                     b.first_suppressed = now;
                 }
@@ -253,7 +260,7 @@ impl Sampler {
                 b.last_suppressed = now;
                 return Decision::RateLimited;
             }
-            b.tokens -= 1.0;
+            b.tokens = (b.tokens - 1.0).max(0.0);
             if b.suppressed > 0 {
                 emitted.push(summary(&rl.by, &key, b));
                 b.suppressed = 0;
@@ -297,10 +304,9 @@ impl Sampler {
             return trace_keep(self.cfg.trace_rule, id, rate);
         }
         let id = match rec.get_path(&self.cfg.request_id_field) {
-            Some(rid) => {
-                let text = rid.text();
-                parse_trace_id(&text.replace('-', "")).unwrap_or_else(|| digest_id(text.as_bytes()))
-            }
+            // Hashed even when it is a UUID: a UUIDv4's lower 64 bits start
+            // with the variant bits `10`, which would skew the ratio rule.
+            Some(rid) => digest_id(rid.text().as_bytes()),
             // No id at all: a digest of the record, so every host (and every
             // rerun) makes the same choice for the same record.
             None => digest_id(rec.source()),

@@ -83,7 +83,7 @@ fn luhn_ok(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A Luhn-valid 16-digit Visa or Mastercard number, as bare digits.

@@ -281,16 +281,20 @@ fn card_brand_ok(ds: &[u8]) -> bool {
         || ((300..=305).contains(&p3) || matches!(p2, 36 | 38 | 39)) && (14..=19).contains(&n)
 }
 
-fn credit_card(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
-    let span = &hay[s..e];
-    // One separator style per number: "4111 1111-1111 1111" is not a card.
-    let spaces = span.contains(&b' ');
-    let dashes = span.contains(&b'-');
-    if spaces && dashes || glued_to_number(hay, s, e) {
-        return None;
+fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
+    // The pattern may run on into a following number ("4111…1111 2 times"):
+    // try the whole candidate, then shorter ones ending before a separator.
+    loop {
+        let span = &hay[s..e];
+        // One separator style per number: "4111 1111-1111 1111" is not a card.
+        let mixed = span.contains(&b' ') && span.contains(&b'-');
+        let ds = digits(span);
+        if !mixed && ds.len() >= 13 && !glued_to_number(hay, s, e) && card_brand_ok(&ds) && luhn(&ds) {
+            return Some((s, e));
+        }
+        let cut = span.iter().rposition(|&b| b == b' ' || b == b'-')?;
+        e = s + cut;
     }
-    let ds = digits(span);
-    (card_brand_ok(&ds) && luhn(&ds)).then_some((s, e))
 }
 
 fn us_ssn(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {

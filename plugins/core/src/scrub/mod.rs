@@ -118,6 +118,8 @@ pub struct Scrubber {
     counts: Vec<u64>,
     /// Labels hit by the record in progress, committed when it completes.
     pending: Vec<usize>,
+    /// Scanning a record as text: quoted JSON keys count as keys too.
+    text_mode: bool,
 }
 
 impl Scrubber {
@@ -169,11 +171,16 @@ impl Scrubber {
         enabled.retain(|d| !cfg.disable.contains(d));
         for d in DetectorName::ALL.iter().copied().filter(|d| enabled.contains(d)) {
             let spec = cfg.detectors.iter().rev().find(|s| s.name == d).and_then(|s| s.action.clone());
-            let ac = spec
-                .or_else(|| cfg.actions.get(&d).cloned())
-                .unwrap_or(ActionConfig { action: cfg.default_action, ..ActionConfig::default() });
+            let (ac, source) = match (spec, cfg.actions.get(&d)) {
+                (Some(a), _) => (a, format!("scrub.detectors ({d})")),
+                (None, Some(a)) => (a.clone(), format!("scrub.actions.{d}")),
+                (None, None) => (
+                    ActionConfig { action: cfg.default_action, ..ActionConfig::default() },
+                    "scrub.default_action".to_owned(),
+                ),
+            };
             if ac.action == ActionKind::Hash {
-                uses_hash.get_or_insert(format!("scrub.detectors ({d})"));
+                uses_hash.get_or_insert(source);
             }
             actions.push(Action {
                 kind: ac.action,
@@ -282,6 +289,7 @@ impl Scrubber {
             labels,
             counts,
             pending: Vec::new(),
+            text_mode: false,
         })
     }
 
@@ -339,7 +347,9 @@ impl Scrubber {
 
     fn scrub_text(&mut self, input: &[u8]) -> Vec<Edit> {
         let mut found = Vec::new();
+        self.text_mode = true;
         self.find_all(input, 0..input.len(), &mut found);
+        self.text_mode = false;
         found
             .iter()
             .map(|f| {
@@ -370,7 +380,7 @@ impl Scrubber {
         }
         if !self.keys.is_empty() {
             // Key rules outrank detectors on the same span.
-            key_values(&self.keys, &self.allow, hay, range.clone(), &mut cands);
+            key_values(&self.keys, &self.allow, hay, range.clone(), self.text_mode, &mut cands);
         }
         cands.sort_by_key(|(f, gi)| (f.start, *gi));
         let mut end = range.start;
@@ -753,11 +763,19 @@ fn key_values(
     allow: &KeySet<()>,
     hay: &[u8],
     range: Range<usize>,
+    json_keys: bool,
     out: &mut Vec<(Found, usize)>,
 ) {
     let window = &hay[range.clone()];
     for rel in memchr::memchr2_iter(b'=', b':', window) {
         let sep = range.start + rel;
+        if json_keys
+            && hay[sep] == b':'
+            && let Some(f) = quoted_key_value(keys, allow, hay, range.clone(), sep)
+        {
+            out.push((f, 0));
+            continue;
+        }
         // The key: name characters right before the separator.
         let mut ks = sep;
         while ks > range.start && sep - ks < 64 && is_key_byte(hay[ks - 1]) {
@@ -786,6 +804,73 @@ fn key_values(
             out.push((Found { start: s, end: e, action }, 0));
         }
     }
+}
+
+/// In a line that looked like JSON but was not (truncated, invalid UTF-8,
+/// trailing text, too deep), `"password": "…"` must still be redacted: the
+/// quoted key before `sep`, and its value — a string (to its closing quote,
+/// or to the end when cut off), a bracketed value, or a bare word.
+fn quoted_key_value(
+    keys: &KeySet<usize>,
+    allow: &KeySet<()>,
+    hay: &[u8],
+    range: Range<usize>,
+    sep: usize,
+) -> Option<Found> {
+    let mut q = sep;
+    while q > range.start && matches!(hay[q - 1], b' ' | b'\t') {
+        q -= 1;
+    }
+    if q == range.start || hay[q - 1] != b'"' {
+        return None;
+    }
+    let close = q - 1;
+    let open = memchr::memrchr(b'"', &hay[range.start..close])? + range.start;
+    let key = &hay[open + 1..close];
+    if allow.find(&[][..], key).is_some() {
+        return None;
+    }
+    let action = keys.find(&[][..], key)?;
+    let mut vs = sep + 1;
+    while vs < range.end && matches!(hay[vs], b' ' | b'\t') {
+        vs += 1;
+    }
+    let first = *hay.get(vs).filter(|_| vs < range.end)?;
+    let (s, e) = match first {
+        b'"' => {
+            let mut i = vs + 1;
+            while i < range.end && hay[i] != b'"' {
+                i += if hay[i] == b'\\' { 2 } else { 1 };
+            }
+            (vs + 1, i.min(range.end))
+        }
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = vs;
+            while i < range.end {
+                match hay[i] {
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            (vs, i.min(range.end))
+        }
+        _ => {
+            let len = hay[vs..range.end]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']') || b.is_ascii_whitespace());
+            (vs, len.map_or(range.end, |l| vs + l))
+        }
+    };
+    (s < e).then_some(Found { start: s, end: e, action })
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -942,7 +1027,13 @@ fn build_regex<S: AsRef<str>>(sources: &[S]) -> Result<meta::Regex, String> {
                 .hybrid_cache_capacity(8 << 20),
         )
         .build_many(sources)
-        .map_err(|e| format!("invalid pattern: {e}"))
+        .map_err(|e| match (e.syntax_error(), e.size_limit()) {
+            (Some(se), _) => format!("invalid pattern: {se}"),
+            (None, Some(limit)) => {
+                format!("pattern compiles larger than the {limit}-byte limit; simplify it (fewer or smaller repetitions)")
+            }
+            _ => format!("invalid pattern: {e}"),
+        })
 }
 
 /// A built-in detector's regex (ASCII mode; its check runs on each match).

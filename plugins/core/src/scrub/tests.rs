@@ -348,7 +348,7 @@ fn pathological_patterns_hit_the_size_limit() {
     Pipeline::from_json(br#"{"scrub":{"custom":[{"name":"A","pattern":"(a{10}){10}"}]}}"#).unwrap();
     let e = config_error(r#"{"scrub":{"custom":[{"name":"A","pattern":"(a{1000}){1000}"}]}}"#);
     assert_eq!(e.path(), "scrub.custom[0].pattern");
-    assert!(e.message().starts_with("invalid pattern"), "{e}");
+    assert!(e.message().contains("limit"), "{e}");
 
     let e = config_error(
         r#"{"scrub":{"custom":[{"name":"A","pattern":"x"},{"name":"B","pattern":"\\w{1000}{1000}"}]}}"#,
