@@ -370,3 +370,69 @@ fn access_logger_writes_scrubbed_enriched_records() {
     assert!(rec["request_id"].as_str().is_some_and(|r| r.len() == 36), "{json}");
     drop(envoy);
 }
+
+#[test]
+fn ingest_scrubs_loki_push_and_otlp_json_in_real_envoy() {
+    let Some(bin) = envoy() else { return };
+    let up = Upstream::start();
+    let (port, admin) = (free_port(), free_port());
+    let envoy = start(&bin, &config("ingest-gateway.yaml", port, admin, up.port, None), "formats").unwrap();
+
+    let loki = serde_json::json!({"streams": [{"stream": {"job": "app"}, "values": [
+        ["1732464000000000000", "{\"event\": \"signup\", \"email\": \"zoe@example.com\"}", {"user": "bob@example.com"}],
+        ["1732464000000000001", "login from 203.0.113.7 password=hunter2"]
+    ]}]});
+    let (status, _) = http(
+        envoy.port,
+        "POST",
+        "/loki/api/v1/push",
+        &[("content-type", "application/json")],
+        loki.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 204);
+    let otlp = serde_json::json!({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": "1732464000000000000", "severityText": "ERROR",
+         "body": {"stringValue": "card 4111 1111 1111 1111 declined for jose@example.com"},
+         "attributes": [{"key": "user.email", "value": {"stringValue": "jose@example.com"}}, {"key": "route", "value": {"stringValue": "/pay"}}]}
+    ]}]}]});
+    let (status, _) = http(
+        envoy.port,
+        "POST",
+        "/v1/logs",
+        &[("content-type", "application/json")],
+        otlp.to_string().as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(status, 204);
+    let (status, body) = http(
+        envoy.port,
+        "POST",
+        "/loki/api/v1/push",
+        &[("content-type", "application/x-protobuf")],
+        b"\x00\x01",
+    )
+    .unwrap();
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+
+    let bodies = up.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 2);
+    let loki_out: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    let values = &loki_out["streams"][0]["values"];
+    assert_eq!(values.as_array().unwrap().len(), 2, "{loki_out}");
+    let otlp_out: serde_json::Value = serde_json::from_slice(&bodies[1]).unwrap();
+    let rec = &otlp_out["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
+    assert_eq!(rec["attributes"][1]["value"]["stringValue"], "/pay");
+    for (name, out) in [("loki", loki_out.to_string()), ("otlp", otlp_out.to_string())] {
+        for secret in [
+            "zoe@example.com",
+            "bob@example.com",
+            "203.0.113.7",
+            "hunter2",
+            "4111 1111 1111 1111",
+            "jose@example.com",
+        ] {
+            assert!(!out.contains(secret), "{name}: {secret} reached the backend: {out}");
+        }
+    }
+}

@@ -43,8 +43,9 @@ impl Default for ProxyConfig {
     }
 }
 
-/// Parses the whole plugin configuration.
-pub fn parse(raw: &[u8]) -> Result<(ProxyConfig, Pipeline), ConfigError> {
+/// Parses the whole plugin configuration: the `proxy` section, the
+/// pipeline, and a scrub-only pipeline for structured metadata.
+pub fn parse(raw: &[u8]) -> Result<(ProxyConfig, Pipeline, Pipeline), ConfigError> {
     let mut cfg = Config::from_json(raw)?;
     let proxy = match cfg.proxy.take() {
         Some(map) => {
@@ -56,7 +57,8 @@ pub fn parse(raw: &[u8]) -> Result<(ProxyConfig, Pipeline), ConfigError> {
     if proxy.max_body_bytes == 0 {
         return Err(ConfigError::new("proxy.max_body_bytes", "must be at least 1"));
     }
-    Ok((proxy, Pipeline::new(&cfg)?))
+    let scrub_only = Config { scrub: cfg.scrub.clone(), ..Config::default() };
+    Ok((proxy, Pipeline::new(&cfg)?, Pipeline::new(&scrub_only)?))
 }
 
 fn serde_path_to_error_free(v: serde_json::Value) -> Result<ProxyConfig, ConfigError> {

@@ -28,6 +28,7 @@
 
 mod body;
 mod config;
+mod formats;
 mod metrics;
 
 use std::cell::RefCell;
@@ -64,6 +65,8 @@ fn now_nanos() -> u64 {
 struct State {
     proxy: ProxyConfig,
     pipeline: Option<Pipeline>,
+    /// Scrub only: for Loki structured metadata and OTLP attributes.
+    meta: Option<Pipeline>,
     ctx: Option<Ctx>,
     metrics: Metrics,
 }
@@ -93,10 +96,11 @@ impl RootContext for Root {
             }
         };
         match config::parse(&raw) {
-            Ok((proxy, pipeline)) => {
+            Ok((proxy, pipeline, meta)) => {
                 let Ok(mut st) = self.state.try_borrow_mut() else { return false };
                 st.proxy = proxy;
                 st.pipeline = Some(pipeline);
+                st.meta = Some(meta);
                 st.ctx = Some(Ctx::new(now_nanos(), now_nanos() ^ 0x9e37_79b9_7f4a_7c15));
                 st.metrics = Metrics::define();
                 let _ = hostcalls::set_tick_period(std::time::Duration::from_secs(1));
@@ -135,7 +139,13 @@ impl RootContext for Root {
     }
 
     fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Ingest { state: self.state.clone(), buffered: false, gzip: false }))
+        Some(Box::new(Ingest {
+            state: self.state.clone(),
+            buffered: false,
+            gzip: false,
+            path: String::new(),
+            content_type: String::new(),
+        }))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -178,6 +188,9 @@ struct Ingest {
     /// `content-encoding: gzip`, read in the headers phase: some hosts
     /// refuse header access during the body phase (and the SDK would trap).
     gzip: bool,
+    /// `:path` and `content-type`, for the body format.
+    path: String,
+    content_type: String,
 }
 
 impl std::fmt::Debug for Ingest {
@@ -196,6 +209,9 @@ impl HttpContext for Ingest {
         let encoding =
             hostcalls::get_map_value(MapType::HttpRequestHeaders, "content-encoding").ok().flatten();
         self.gzip = encoding.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
+        let header = |name: &str| hostcalls::get_map_value(MapType::HttpRequestHeaders, name).ok().flatten();
+        self.path = header(":path").unwrap_or_default();
+        self.content_type = header("content-type").unwrap_or_default();
         // The body will change size: let the host frame it anew.
         let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "content-length", None);
         self.buffered = true;
@@ -227,14 +243,15 @@ impl HttpContext for Ingest {
         } else {
             raw
         };
-        let mut out = Vec::with_capacity(plain.len());
-        self.with(|s| {
-            let lines: Vec<Vec<u8>> = body::split_lines(&plain);
-            s.run_lines(&lines, |rec| {
-                out.extend_from_slice(rec);
-                out.push(b'\n');
-            });
-        });
+        let format = match formats::detect(&self.path, &self.content_type) {
+            Ok(f) => f,
+            Err(why) => return self.fail(400, &why, body_size),
+        };
+        let rewritten = self.with(|s| s.rewrite(format, &plain)).unwrap_or_else(|| Err("busy".into()));
+        let out = match rewritten {
+            Ok(out) => out,
+            Err(why) => return self.fail(400, &why, body_size),
+        };
         let new_body = if gzip { body::gzip(&out) } else { out };
         // Pass the full original size so no host truncates the new body.
         if hostcalls::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
@@ -277,6 +294,46 @@ impl Ingest {
 }
 
 impl State {
+    /// A body in `format` through the pipeline, counted.
+    fn rewrite(&mut self, format: formats::BodyFormat, body: &[u8]) -> Result<Vec<u8>, String> {
+        let (Some(p), Some(meta), Some(ctx)) =
+            (self.pipeline.as_mut(), self.meta.as_mut(), self.ctx.as_mut())
+        else {
+            return Err("logsift is not configured".into());
+        };
+        ctx.set_now(now_nanos());
+        let before = p.stats().clone();
+        let red_before: u64 = p.redactions().iter().map(|(_, n)| n).sum();
+        let mut line = |l: &[u8]| -> Option<Vec<u8>> {
+            match p.process(l, ctx) {
+                Outcome::Keep(b) => Some(b.into_owned()),
+                Outcome::Drop(_) => None,
+            }
+        };
+        let mut meta_ctx = Ctx::new(now_nanos(), 1);
+        let mut scrub_meta =
+            |m: &serde_json::Map<String, serde_json::Value>| -> serde_json::Map<String, serde_json::Value> {
+                let raw = serde_json::to_vec(m).unwrap_or_default();
+                let scrubbed = match meta.process(&raw, &mut meta_ctx) {
+                    Outcome::Keep(b) => serde_json::from_slice(&b).ok(),
+                    Outcome::Drop(_) => None,
+                };
+                // Fail closed: metadata that can't be scrubbed is not passed on.
+                scrubbed.unwrap_or_else(|| m.keys().map(|k| (k.clone(), "[REDACTED]".into())).collect())
+            };
+        let out = formats::rewrite(format, body, &mut line, &mut scrub_meta);
+        let _ = p.take_emitted();
+        let signals = p.take_signals();
+        for ev in &signals {
+            if let Ok(text) = serde_json::to_string(ev) {
+                log(LogLevel::Warn, &format!("logsift alert: {text}"));
+            }
+        }
+        let red_after: u64 = p.redactions().iter().map(|(_, n)| n).sum();
+        self.metrics.add(&before, p.stats(), red_after - red_before, signals.len() as u64);
+        out
+    }
+
     /// `on_error: scrub_as_text`: every line through the pipeline, whatever it is.
     fn scrub_text(&mut self, raw: &[u8]) -> Option<Vec<u8>> {
         let mut out = Vec::new();
