@@ -7,6 +7,9 @@
 
 use serde_json::{Map, Value};
 
+/// Scrubs one metadata/attribute object (scrub only, never dropped).
+pub type MetaFn<'a> = dyn FnMut(&Map<String, Value>) -> Map<String, Value> + 'a;
+
 /// How a request body is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyFormat {
@@ -49,7 +52,7 @@ pub fn rewrite(
     format: BodyFormat,
     body: &[u8],
     line: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
-    meta: &mut dyn FnMut(&Map<String, Value>) -> Map<String, Value>,
+    meta: &mut MetaFn<'_>,
 ) -> Result<Vec<u8>, String> {
     match format {
         BodyFormat::Lines => Ok(lines(body, line)),
@@ -114,7 +117,7 @@ fn es_bulk(body: &[u8], line: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>) -> Vec<u
 fn loki(
     body: &[u8],
     line: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
-    meta: &mut dyn FnMut(&Map<String, Value>) -> Map<String, Value>,
+    meta: &mut MetaFn<'_>,
 ) -> Result<Vec<u8>, String> {
     let mut doc: Value =
         serde_json::from_slice(body).map_err(|e| format!("Loki push body is not JSON: {e}"))?;
@@ -141,7 +144,7 @@ fn loki(
 fn otlp(
     body: &[u8],
     line: &mut dyn FnMut(&[u8]) -> Option<Vec<u8>>,
-    meta: &mut dyn FnMut(&Map<String, Value>) -> Map<String, Value>,
+    meta: &mut MetaFn<'_>,
 ) -> Result<Vec<u8>, String> {
     let mut doc: Value = serde_json::from_slice(body).map_err(|e| format!("OTLP body is not JSON: {e}"))?;
     let resources = doc
@@ -173,7 +176,7 @@ fn otlp(
 
 /// OTLP attributes (`[{"key": k, "value": {"stringValue": v}}]`) through
 /// the scrubber as one object, written back by key.
-fn scrub_attributes(attrs: &mut [Value], meta: &mut dyn FnMut(&Map<String, Value>) -> Map<String, Value>) {
+fn scrub_attributes(attrs: &mut [Value], meta: &mut MetaFn<'_>) {
     let mut flat = Map::new();
     for a in attrs.iter() {
         if let (Some(k), Some(v)) = (a.get("key").and_then(Value::as_str), a.pointer("/value/stringValue")) {
