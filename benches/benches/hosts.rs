@@ -1,0 +1,68 @@
+//! Each `.wasm` through its harness driver next to the native engine, on the
+//! same records in the same run: the cost of the Wasm boundary and of the
+//! host's copying. `cargo xtask dist` first, then
+//! `cargo bench -p logsift-benches --bench hosts`.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use logsift_benches::{root, sample_lines};
+use logsift_core::{Ctx, Outcome, Pipeline};
+use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
+use logsift_host::fluent_bit_record;
+
+fn hosts(c: &mut Criterion) {
+    let records: Vec<Vec<u8>> =
+        sample_lines("structlog.ndjson").iter().map(|l| fluent_bit_record(l)).collect();
+    let bytes: usize = records.iter().map(|r| r.len() + 1).sum();
+    let mut g = c.benchmark_group("structlog_hosts");
+    g.throughput(Throughput::Bytes(bytes as u64));
+
+    let mut p = Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).expect("config");
+    let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
+    g.bench_function("native_strict", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for r in &records {
+                if let Outcome::Keep(o) = p.process(black_box(r), &mut ctx) {
+                    n += o.len();
+                }
+            }
+            n
+        })
+    });
+
+    let wasm = root().join("dist/logsift_fluent_bit.wasm");
+    if wasm.exists() {
+        let engine = engine().expect("engine");
+        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
+        let cfg = FluentBitConfig {
+            function: "logsift_scrub_strict".into(),
+            heap_size: 4 << 20,
+            ..Default::default()
+        };
+        let mut fb = FluentBit::new(&engine, &module, cfg).expect("instance");
+        g.bench_function("fluent_bit_strict", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for r in &records {
+                    if let Ok(FilterResult::Keep(o)) = fb.filter(b"app", 1_732_464_000, 0, black_box(r)) {
+                        n += o.len();
+                    }
+                }
+                n
+            })
+        });
+    } else {
+        eprintln!("{} is missing: run `cargo xtask dist` to bench the Fluent Bit module", wasm.display());
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    targets = hosts
+}
+criterion_main!(benches);
