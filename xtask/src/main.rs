@@ -84,9 +84,25 @@ fn ensure_envoy() -> Result<(), String> {
     run(pip)
 }
 
+/// `promtool` and `amtool` check the Prometheus and Alertmanager files.
+fn ensure_debian_tools() -> Result<(), String> {
+    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    if have("promtool") && have("amtool") {
+        return Ok(());
+    }
+    let mut update = Command::new("apt-get");
+    update.arg("update").arg("-qq");
+    run(update)?;
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "-qq", "--no-install-recommends", "prometheus", "prometheus-alertmanager"]);
+    install.env("DEBIAN_FRONTEND", "noninteractive");
+    run(install)
+}
+
 fn test() -> Result<(), String> {
     ensure_targets()?;
     ensure_envoy()?;
+    ensure_debian_tools()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     run(fmt)?;
