@@ -33,6 +33,7 @@ pub mod alerts;
 pub mod config;
 pub mod ctx;
 pub mod enrich;
+pub mod fuzzing;
 pub mod json;
 pub mod level;
 pub mod matcher;

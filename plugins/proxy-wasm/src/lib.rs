@@ -29,6 +29,7 @@
 mod body;
 mod config;
 mod formats;
+pub mod fuzzing;
 mod metrics;
 
 use std::cell::RefCell;
