@@ -43,15 +43,15 @@ pub fn record(data: &[u8]) {
                 first_out = out;
             }
         }
-        if let (Some(out), Some((p, ctx))) = (first_out, ps.first_mut()) {
-            if let Outcome::Keep(again) = p.process(&out, ctx) {
-                assert!(
-                    again.as_ref() == out.as_slice(),
-                    "scrubbing is not idempotent:\n  once:  {}\n  twice: {}",
-                    String::from_utf8_lossy(&out),
-                    String::from_utf8_lossy(&again)
-                );
-            }
+        if let (Some(out), Some((p, ctx))) = (first_out, ps.first_mut())
+            && let Outcome::Keep(again) = p.process(&out, ctx)
+        {
+            assert!(
+                again.as_ref() == out.as_slice(),
+                "scrubbing is not idempotent:\n  once:  {}\n  twice: {}",
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&again)
+            );
         }
     });
 }
