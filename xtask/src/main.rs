@@ -94,7 +94,14 @@ fn ensure_debian_tools() -> Result<(), String> {
     update.arg("update").arg("-qq");
     run(update)?;
     let mut install = Command::new("apt-get");
-    install.args(["install", "-y", "-qq", "--no-install-recommends", "prometheus", "prometheus-alertmanager"]);
+    install.args([
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        "prometheus",
+        "prometheus-alertmanager",
+    ]);
     install.env("DEBIAN_FRONTEND", "noninteractive");
     run(install)
 }
