@@ -882,9 +882,14 @@ fn is_key_byte(b: u8) -> bool {
 fn value_span(hay: &[u8], vs: usize, end: usize) -> Option<(usize, usize)> {
     let first = *hay.get(vs).filter(|_| vs < end)?;
     if first == b'"' || first == b'\'' {
-        let body = &hay[vs + 1..end.min(vs + 514)];
-        let close = body.iter().position(|&b| b == first || b == b'\\' || b == b'\n')?;
-        return (close > 0 && body[close] == first).then_some((vs + 1, vs + 1 + close));
+        // To the closing quote, escapes skipped; an unclosed value runs to
+        // the end of the line (fail closed: a cut-off secret is still a secret).
+        let mut i = vs + 1;
+        while i < end && hay[i] != first && hay[i] != b'\n' {
+            i += if hay[i] == b'\\' { 2 } else { 1 };
+        }
+        let close = i.min(end);
+        return (close > vs + 1).then_some((vs + 1, close));
     }
     let mut ve = vs;
     // `Bearer abc`: the scheme belongs to the value.
@@ -901,7 +906,8 @@ fn value_span(hay: &[u8], vs: usize, end: usize) -> Option<(usize, usize)> {
     let stop =
         |b: u8| b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\'' | b'<' | b'>');
     let tok_start = ve;
-    while ve < end && ve - tok_start < 512 && !stop(hay[ve]) {
+    // No length cap: a long token is redacted whole, never cut in two.
+    while ve < end && !stop(hay[ve]) {
         ve += 1;
     }
     (ve > tok_start).then_some((vs, ve))
