@@ -778,7 +778,9 @@ fn key_values(
         }
         // The key: name characters right before the separator.
         let mut ks = sep;
-        while ks > range.start && sep - ks < 64 && is_key_byte(hay[ks - 1]) {
+        // No length cap: a cut-off key would read differently once a match
+        // inside it is replaced, and scrubbing must be idempotent.
+        while ks > range.start && is_key_byte(hay[ks - 1]) {
             ks -= 1;
         }
         if ks == sep || !(hay[ks].is_ascii_alphabetic() || hay[ks] == b'_') {
