@@ -364,7 +364,7 @@ impl Scrubber {
             .collect()
     }
 
-    /// Every confirmed match in `hay[range]`, in order, without overlaps.
+    /// Every confirmed match in `hay[range]`, in order; overlaps are merged.
     ///
     /// Each group scans the range (when its gate allows) with leftmost-first
     /// semantics; a candidate that fails its check is retried one byte on.
@@ -383,11 +383,15 @@ impl Scrubber {
             key_values(&self.keys, &self.allow, hay, range.clone(), self.text_mode, &mut cands);
         }
         cands.sort_by_key(|(f, gi)| (f.start, *gi));
-        let mut end = range.start;
+        // Overlapping matches merge into one redaction under the first's
+        // action: dropping the later one would leave its tail in the clear
+        // (`xoxb-…jane` then `jane.doe@…` must not leave `.doe@…`).
+        let first = out.len();
         for (f, _) in &cands {
-            if f.start >= end {
-                out.push(*f);
-                end = f.end;
+            let merged = out.len() > first;
+            match out.last_mut() {
+                Some(last) if merged && f.start < last.end => last.end = last.end.max(f.end),
+                _ => out.push(*f),
             }
         }
         self.candidates = cands;
