@@ -805,7 +805,7 @@ fn key_values(
         if hay[sep] == b':' && hay.get(vs) == Some(&b' ') {
             vs += 1;
         }
-        if let Some((s, e)) = value_span(hay, vs, range.end) {
+        if let Some((s, e)) = value_span(hay, vs, range.end).filter(|&(s, e)| !is_redacted(&hay[s..e])) {
             // Priority 0: ahead of every detector group.
             out.push((Found { start: s, end: e, action }, 0));
         }
@@ -876,7 +876,20 @@ fn quoted_key_value(
             (vs, len.map_or(range.end, |l| vs + l))
         }
     };
-    (s < e).then_some(Found { start: s, end: e, action })
+    (s < e && !is_redacted(&hay[s..e])).then_some(Found { start: s, end: e, action })
+}
+
+/// A value that is already one of our tags (`[REDACTED]`,
+/// `[EMAIL_ADDRESS:1f0c…]`) is left as it is, so scrubbing twice changes
+/// nothing. (`partial` output is not recognised: a real value may start
+/// with stars, and a leak is worse than a second masking.)
+fn is_redacted(v: &[u8]) -> bool {
+    v.len() >= 3
+        && v[0] == b'['
+        && v[v.len() - 1] == b']'
+        && v[1..v.len() - 1]
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b':' | b'a'..=b'f'))
 }
 
 fn is_key_byte(b: u8) -> bool {
