@@ -220,3 +220,33 @@ fn shipped_fluent_bit_configs_match_the_module() {
     let v: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
     assert_eq!(v["alerts"]["record_field"], "alert");
 }
+
+/// Before Fluent Bit 4.1 the instance was re-created for every chunk. The
+/// stateless stages (scrub, enrich, trace- and digest-based sampling) must
+/// give the same records either way; only rate limits and alert windows
+/// (documented) see one chunk at a time.
+#[test]
+fn per_chunk_instances_give_the_same_records_for_stateless_stages() {
+    let config = br#"{"scrub": {"preset": "strict"}, "enrich": {"level": {}, "route": {}},
+                      "sample": {"rates": {"debug": 0.0, "info": 0.3}}}"#;
+    let dir = scratch("chunks", config);
+    let input = std::fs::read(root().join("host-test/samples/structlog.ndjson")).unwrap();
+    let records: Vec<Vec<u8>> = lines(&input).map(fluent_bit_record).collect();
+    let run = |reset: Option<usize>| -> Vec<FilterResult> {
+        let (engine, module) = module();
+        let cfg = FluentBitConfig {
+            function: "logsift_filter".into(),
+            heap_size: 1 << 20,
+            accessible_paths: vec![dir.clone()],
+            reset_per_chunk: reset,
+            ..FluentBitConfig::default()
+        };
+        let mut fb = FluentBit::new(engine, module, cfg).unwrap();
+        records.iter().map(|r| fb.filter(b"app", 1_732_464_000, 0, r).unwrap()).collect()
+    };
+    let persistent = run(None);
+    let per_chunk = run(Some(100));
+    let kept = persistent.iter().filter(|r| matches!(r, FilterResult::Keep(_))).count();
+    assert!(kept > 100 && kept < records.len(), "sampling kept {kept} of {}", records.len());
+    assert_eq!(persistent, per_chunk);
+}
