@@ -151,50 +151,37 @@ fn with_filter(
     })
 }
 
-/// The configured pipeline (see the crate docs for where its config comes from).
-///
-/// # Safety
-/// `record` must be NULL or point to `record_len` readable bytes, as Fluent Bit guarantees.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn logsift_filter(
-    _tag: *const c_char,
-    _tag_len: u32,
-    time_sec: u32,
-    time_nsec: u32,
-    record: *const c_char,
-    record_len: u32,
-) -> *const u8 {
-    with_filter(&CONFIGURED, config::load, |f| f.call(time_sec, time_nsec, record, record_len))
+/// Exports a Fluent Bit filter function backed by one [`Filter`] slot.
+macro_rules! filter_export {
+    ($(#[$doc:meta])* $name:ident, $slot:ident, $init:expr) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// `record` must be NULL or point to `record_len` readable bytes, as
+        /// Fluent Bit guarantees.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(
+            _tag: *const c_char,
+            _tag_len: u32,
+            time_sec: u32,
+            time_nsec: u32,
+            record: *const c_char,
+            record_len: u32,
+        ) -> *const u8 {
+            with_filter(&$slot, $init, |f| f.call(time_sec, time_nsec, record, record_len))
+        }
+    };
 }
 
-/// The `default` scrub preset, with no config file.
-///
-/// # Safety
-/// As [`logsift_filter`].
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn logsift_scrub_default(
-    _tag: *const c_char,
-    _tag_len: u32,
-    time_sec: u32,
-    time_nsec: u32,
-    record: *const c_char,
-    record_len: u32,
-) -> *const u8 {
-    with_filter(&DEFAULT, || config::preset("default"), |f| f.call(time_sec, time_nsec, record, record_len))
-}
-
-/// The `strict` scrub preset, with no config file.
-///
-/// # Safety
-/// As [`logsift_filter`].
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn logsift_scrub_strict(
-    _tag: *const c_char,
-    _tag_len: u32,
-    time_sec: u32,
-    time_nsec: u32,
-    record: *const c_char,
-    record_len: u32,
-) -> *const u8 {
-    with_filter(&STRICT, || config::preset("strict"), |f| f.call(time_sec, time_nsec, record, record_len))
-}
+filter_export!(
+    /// The configured pipeline (see the crate docs for where its config comes from).
+    logsift_filter, CONFIGURED, config::load
+);
+filter_export!(
+    /// The `default` scrub preset, with no config file.
+    logsift_scrub_default, DEFAULT, || config::preset("default")
+);
+filter_export!(
+    /// The `strict` scrub preset, with no config file.
+    logsift_scrub_strict, STRICT, || config::preset("strict")
+);

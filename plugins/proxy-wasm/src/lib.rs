@@ -155,30 +155,41 @@ impl RootContext for Root {
 }
 
 impl State {
-    /// Runs the pipeline over `lines`, handing kept records to `out` and
-    /// counting everything.
-    fn run_lines(&mut self, lines: &[Vec<u8>], mut out: impl FnMut(&[u8])) {
-        let (Some(p), Some(ctx)) = (self.pipeline.as_mut(), self.ctx.as_mut()) else { return };
+    /// Runs `work` on the pipeline (and the scrub-only one), then logs the
+    /// alert events it produced and adds what changed to the host's counters.
+    fn batch<T>(&mut self, work: impl FnOnce(&mut Pipeline, &mut Ctx, &mut Pipeline) -> T) -> Option<T> {
+        let (Some(p), Some(ctx), Some(meta)) =
+            (self.pipeline.as_mut(), self.ctx.as_mut(), self.meta.as_mut())
+        else {
+            return None;
+        };
         ctx.set_now(now_nanos());
-        let before = p.stats().clone();
-        let red_before: u64 = p.redactions().iter().map(|(_, n)| n).sum();
-        for line in lines {
-            match p.process(line, ctx) {
-                Outcome::Keep(b) => out(&b),
-                Outcome::Drop(_) => {}
-            }
-            for e in p.take_emitted() {
-                out(&e);
-            }
-        }
+        let redactions = |p: &Pipeline| -> u64 { p.redactions().iter().map(|(_, n)| n).sum() };
+        let (before, red_before) = (p.stats().clone(), redactions(p));
+        let out = work(p, ctx, meta);
         let signals = p.take_signals();
         for ev in &signals {
-            if let Ok(line) = serde_json::to_string(ev) {
-                log(LogLevel::Warn, &format!("logsift alert: {line}"));
+            if let Ok(text) = serde_json::to_string(ev) {
+                log(LogLevel::Warn, &format!("logsift alert: {text}"));
             }
         }
-        let red_after: u64 = p.redactions().iter().map(|(_, n)| n).sum();
-        self.metrics.add(&before, p.stats(), red_after - red_before, signals.len() as u64);
+        self.metrics.add(&before, p.stats(), redactions(p) - red_before, signals.len() as u64);
+        Some(out)
+    }
+
+    /// Runs the pipeline over `lines`, handing kept records (and summary
+    /// records) to `out`.
+    fn run_lines(&mut self, lines: &[Vec<u8>], mut out: impl FnMut(&[u8])) {
+        self.batch(|p, ctx, _| {
+            for line in lines {
+                if let Outcome::Keep(b) = p.process(line, ctx) {
+                    out(&b);
+                }
+                for e in p.take_emitted() {
+                    out(&e);
+                }
+            }
+        });
     }
 }
 
@@ -297,23 +308,15 @@ impl Ingest {
 impl State {
     /// A body in `format` through the pipeline, counted.
     fn rewrite(&mut self, format: formats::BodyFormat, body: &[u8]) -> Result<Vec<u8>, String> {
-        let (Some(p), Some(meta), Some(ctx)) =
-            (self.pipeline.as_mut(), self.meta.as_mut(), self.ctx.as_mut())
-        else {
-            return Err("logsift is not configured".into());
-        };
-        ctx.set_now(now_nanos());
-        let before = p.stats().clone();
-        let red_before: u64 = p.redactions().iter().map(|(_, n)| n).sum();
-        let mut line = |l: &[u8]| -> Option<Vec<u8>> {
-            match p.process(l, ctx) {
-                Outcome::Keep(b) => Some(b.into_owned()),
-                Outcome::Drop(_) => None,
-            }
-        };
-        let mut meta_ctx = Ctx::new(now_nanos(), 1);
-        let mut scrub_meta =
-            |m: &serde_json::Map<String, serde_json::Value>| -> serde_json::Map<String, serde_json::Value> {
+        self.batch(|p, ctx, meta| {
+            let mut line = |l: &[u8]| -> Option<Vec<u8>> {
+                match p.process(l, ctx) {
+                    Outcome::Keep(b) => Some(b.into_owned()),
+                    Outcome::Drop(_) => None,
+                }
+            };
+            let mut meta_ctx = Ctx::new(now_nanos(), 1);
+            let mut scrub_meta = |m: &serde_json::Map<String, serde_json::Value>| {
                 let raw = serde_json::to_vec(m).unwrap_or_default();
                 let scrubbed = match meta.process(&raw, &mut meta_ctx) {
                     Outcome::Keep(b) => serde_json::from_slice(&b).ok(),
@@ -322,17 +325,14 @@ impl State {
                 // Fail closed: metadata that can't be scrubbed is not passed on.
                 scrubbed.unwrap_or_else(|| m.keys().map(|k| (k.clone(), "[REDACTED]".into())).collect())
             };
-        let out = formats::rewrite(format, body, &mut line, &mut scrub_meta);
-        let _ = p.take_emitted();
-        let signals = p.take_signals();
-        for ev in &signals {
-            if let Ok(text) = serde_json::to_string(ev) {
-                log(LogLevel::Warn, &format!("logsift alert: {text}"));
+            let out = formats::rewrite(format, body, &mut line, &mut scrub_meta);
+            // A body carries only its own lines; summaries go to the log.
+            for e in p.take_emitted() {
+                log(LogLevel::Info, &String::from_utf8_lossy(&e));
             }
-        }
-        let red_after: u64 = p.redactions().iter().map(|(_, n)| n).sum();
-        self.metrics.add(&before, p.stats(), red_after - red_before, signals.len() as u64);
-        out
+            out
+        })
+        .unwrap_or_else(|| Err("logsift is not configured".into()))
     }
 
     /// `on_error: scrub_as_text`: every line through the pipeline, whatever it is.
