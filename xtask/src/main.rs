@@ -234,9 +234,15 @@ fn before_after(input: &Path, output: &[u8]) {
     let outs = String::from_utf8_lossy(output);
     let redacted = outs.lines().find(|l| l.contains("[EMAIL_ADDRESS]") || l.contains("[REDACTED]"));
     let Some(after) = redacted else { return };
-    // The input line it came from: same request id or same first 24 bytes.
-    let key = after.get(..24).unwrap_or(after);
-    let before = text.lines().find(|l| l.starts_with(key)).unwrap_or("");
+    // The input line it came from: the one holding every long plain word
+    // of the output line (ids, timestamps, paths survive scrubbing).
+    let words: Vec<&str> = after
+        .split(|c: char| c.is_whitespace() || c == '"' || c == ',')
+        .filter(|w| w.len() >= 12 && !w.contains('[') && !w.contains(']'))
+        .take(4)
+        .collect();
+    let before =
+        text.lines().find(|l| !words.is_empty() && words.iter().all(|w| l.contains(w))).unwrap_or("");
     let clip = |s: &str| s.chars().take(220).collect::<String>();
     if !before.is_empty() {
         println!("  before: {}", clip(before));
