@@ -330,11 +330,17 @@ fn shipped_envoy_configs_pass_validation() {
 }
 
 #[test]
-fn access_logger_writes_scrubbed_enriched_records() {
+fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
     let Some(bin) = envoy() else { return };
-    let up = Upstream::start();
+    let app = Upstream::start();
+    let collector = Upstream::start();
     let (port, admin) = (free_port(), free_port());
-    let envoy = start(&bin, &config("app-edge.yaml", port, admin, up.port, None), "edge").unwrap();
+    let cfg = config("app-edge.yaml", port, admin, app.port, None)
+        .replace("port_value: 3101", &format!("port_value: {}", collector.port))
+        .replace("port_value: 9093", &format!("port_value: {}", collector.port))
+        // The test app answers 204: make any status count for the alert.
+        .replace(r#"{"field": "status_code", "gt": 499}"#, r#"{"field": "status_code", "gt": 0}"#);
+    let envoy = start(&bin, &cfg, "edge").unwrap();
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let (status, _) = http(
         envoy.port,
@@ -345,29 +351,51 @@ fn access_logger_writes_scrubbed_enriched_records() {
     )
     .unwrap();
     assert_eq!(status, 204);
-    // The record is logged after the response; give Envoy a moment.
-    let log_path = std::env::temp_dir().join(format!("logsift-envoy-{}-edge/envoy.log", std::process::id()));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let line = loop {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if let Some(l) = log.lines().find(|l| l.contains("\"event\":\"http_request\"")) {
-            break l.to_owned();
-        }
-        assert!(Instant::now() < deadline, "no access record in Envoy's log:\n{}", tail(&log));
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let json = &line[line.find('{').unwrap()..];
-    let rec: serde_json::Value = serde_json::from_str(json).unwrap();
-    assert_eq!(rec["method"], "GET");
-    assert_eq!(rec["status_code"], 204);
-    assert_eq!(rec["service"], "tixora-edge");
-    assert_eq!(rec["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
-    assert_eq!(rec["route"], "/api/events/{id}/tickets");
-    assert_eq!(rec["upstream_cluster"], "app");
-    for secret in ["bob@example.com", "s3cr3tvalue", "203.0.113.7"] {
-        assert!(!json.contains(secret), "{secret} in the access record: {json}");
+    for _ in 0..5 {
+        let (status, _) = http(envoy.port, "POST", "/api/pay/42", &[], b"{}").unwrap();
+        assert_eq!(status, 204);
     }
-    assert!(rec["request_id"].as_str().is_some_and(|r| r.len() == 36), "{json}");
+    // Batches go out on the module's 1 s timer.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let (records, alerts) = loop {
+        let bodies = collector.bodies.lock().unwrap().clone();
+        let mut records = Vec::new();
+        let mut alerts = Vec::new();
+        for b in &bodies {
+            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+            if let Some(values) = v["streams"][0]["values"].as_array() {
+                records.extend(values.iter().map(|e| e[1].as_str().unwrap().to_owned()));
+            } else if let Some(list) = v.as_array() {
+                alerts.extend(list.iter().cloned());
+            }
+        }
+        if records.len() >= 6 && !alerts.is_empty() {
+            break (records, alerts);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "collector got {} records, {} alerts",
+            records.len(),
+            alerts.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let first: serde_json::Value = serde_json::from_str(&records[0]).unwrap();
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["status_code"], 204);
+    assert_eq!(first["service"], "tixora-edge");
+    assert_eq!(first["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(first["route"], "/api/events/{id}/tickets");
+    assert_eq!(first["upstream_cluster"], "app");
+    assert!(first["request_id"].as_str().is_some_and(|r| r.len() == 36), "{first}");
+    for r in &records {
+        for secret in ["bob@example.com", "s3cr3tvalue", "203.0.113.7"] {
+            assert!(!r.contains(secret), "{secret} in an access record: {r}");
+        }
+    }
+    assert_eq!(alerts[0]["labels"]["alertname"], "PaymentErrors");
+    assert_eq!(alerts[0]["labels"]["severity"], "critical");
+    assert!(alerts[0]["startsAt"].is_string() && alerts[0]["endsAt"].is_string());
     drop(envoy);
 }
 

@@ -35,12 +35,73 @@ pub struct ProxyConfig {
     pub max_body_bytes: usize,
     /// `reject` (default) or `scrub_as_text`.
     pub on_error: OnError,
+    /// Access log: ship kept records in batches to this cluster (else they
+    /// go to the proxy's log).
+    pub collector: Option<Collector>,
+    /// POST alert events to Alertmanager through this cluster.
+    pub alertmanager: Option<Upstream>,
 }
 
 impl Default for ProxyConfig {
     fn default() -> Self {
-        ProxyConfig { role: Role::Ingest, max_body_bytes: 8 << 20, on_error: OnError::Reject }
+        ProxyConfig {
+            role: Role::Ingest,
+            max_body_bytes: 8 << 20,
+            on_error: OnError::Reject,
+            collector: None,
+            alertmanager: None,
+        }
     }
+}
+
+/// The wire format of access-log batches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchFormat {
+    /// One JSON record per line.
+    #[default]
+    Ndjson,
+    /// Loki push JSON (`/loki/api/v1/push`).
+    Loki,
+    /// OTLP/HTTP JSON logs (`/v1/logs`).
+    Otlp,
+}
+
+/// A batch destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collector {
+    /// The cluster (as named in the host's config).
+    pub cluster: String,
+    /// `ndjson` (default), `loki` or `otlp`.
+    #[serde(default)]
+    pub format: BatchFormat,
+    /// Request path (default: `/loki/api/v1/push`, `/v1/logs` or `/ingest` by format).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Flush when this many records are waiting (default 500); a timer
+    /// flushes every second anyway.
+    #[serde(default = "max_batch")]
+    pub max_batch_records: usize,
+}
+
+fn max_batch() -> usize {
+    500
+}
+
+/// A plain upstream: cluster and path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// The cluster.
+    pub cluster: String,
+    /// Request path (default `/api/v2/alerts`).
+    #[serde(default = "alerts_path")]
+    pub path: String,
+}
+
+fn alerts_path() -> String {
+    "/api/v2/alerts".into()
 }
 
 /// Parses the whole plugin configuration: the `proxy` section, the

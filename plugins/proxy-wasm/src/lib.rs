@@ -53,6 +53,18 @@ fn log(level: LogLevel, msg: &str) {
     let _ = hostcalls::log(level, msg);
 }
 
+/// POSTs `body` through `cluster`; the answer is not awaited.
+fn post(
+    cluster: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<u32, proxy_wasm::types::Status> {
+    let headers =
+        vec![(":method", "POST"), (":path", path), (":authority", cluster), ("content-type", content_type)];
+    hostcalls::dispatch_http_call(cluster, headers, Some(body), vec![], std::time::Duration::from_secs(5))
+}
+
 fn now_nanos() -> u64 {
     hostcalls::get_current_time()
         .ok()
@@ -70,6 +82,8 @@ struct State {
     meta: Option<Pipeline>,
     ctx: Option<Ctx>,
     metrics: Metrics,
+    /// Access-log records waiting for the collector: (time ns, record).
+    pending: Vec<(u64, Vec<u8>)>,
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -117,6 +131,7 @@ impl RootContext for Root {
     fn on_tick(&mut self) {
         let Ok(mut st) = self.state.try_borrow_mut() else { return };
         let st = &mut *st;
+        st.flush();
         if let (Some(p), Some(ctx)) = (st.pipeline.as_mut(), st.ctx.as_mut()) {
             ctx.set_now(now_nanos());
             p.tick(ctx);
@@ -136,7 +151,20 @@ impl RootContext for Root {
             return;
         }
         let record = body::access_record();
-        st.run_lines(&[record], |line| log(LogLevel::Info, &String::from_utf8_lossy(line)));
+        let mut kept = Vec::new();
+        st.run_lines(&[record], |line| kept.push(line.to_vec()));
+        if st.proxy.collector.is_some() {
+            let now = now_nanos();
+            st.pending.extend(kept.into_iter().map(|r| (now, r)));
+            let max = st.proxy.collector.as_ref().map_or(1, |c| c.max_batch_records.max(1));
+            if st.pending.len() >= max {
+                st.flush();
+            }
+        } else {
+            for line in kept {
+                log(LogLevel::Info, &String::from_utf8_lossy(&line));
+            }
+        }
     }
 
     fn create_http_context(&self, _id: u32) -> Option<Box<dyn HttpContext>> {
@@ -174,7 +202,31 @@ impl State {
             }
         }
         self.metrics.add(&before, p.stats(), redactions(p) - red_before, signals.len() as u64);
+        if let (Some(am), false) = (&self.proxy.alertmanager, signals.is_empty()) {
+            let body = serde_json::to_vec(&signals).unwrap_or_default();
+            if post(&am.cluster, &am.path, "application/json", &body).is_err() {
+                self.metrics.error();
+            }
+        }
         Some(out)
+    }
+
+    /// Ships waiting access-log records to the collector; if the host
+    /// refuses the call, they go to the proxy's log instead of being lost.
+    fn flush(&mut self) {
+        let Some(c) = self.proxy.collector.clone() else { return };
+        if self.pending.is_empty() {
+            return;
+        }
+        let records = std::mem::take(&mut self.pending);
+        let (body, default_path, ct) = body::batch(c.format, &records);
+        let path = c.path.as_deref().unwrap_or(default_path);
+        if post(&c.cluster, path, ct, &body).is_err() {
+            self.metrics.error();
+            for (_, r) in &records {
+                log(LogLevel::Info, &String::from_utf8_lossy(r));
+            }
+        }
     }
 
     /// Runs the pipeline over `lines`, handing kept records (and summary
