@@ -198,6 +198,17 @@ fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<(u16, Vec<u8>), String> {
+    http_full(port, method, path, headers, body).map(|(s, _, b)| (s, b))
+}
+
+/// As [`http`], with the response head (lowercased) too.
+fn http_full(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<(u16, String, Vec<u8>), String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let mut req = format!(
@@ -214,8 +225,10 @@ fn http(
     s.read_to_end(&mut resp).map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&resp);
     let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or("no status line")?;
-    let body = resp.windows(4).position(|w| w == b"\r\n\r\n").map_or(Vec::new(), |i| resp[i + 4..].to_vec());
-    Ok((status, body))
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n");
+    let head = split.map_or(String::new(), |i| String::from_utf8_lossy(&resp[..i]).to_ascii_lowercase());
+    let body = split.map_or(Vec::new(), |i| resp[i + 4..].to_vec());
+    Ok((status, head, body))
 }
 
 const PII_LINES: &str = concat!(
@@ -463,4 +476,29 @@ fn ingest_scrubs_loki_push_and_otlp_json_in_real_envoy() {
             assert!(!out.contains(secret), "{name}: {secret} reached the backend: {out}");
         }
     }
+}
+
+#[test]
+fn edge_role_assigns_and_echoes_request_ids() {
+    let Some(bin) = envoy() else { return };
+    let app = Upstream::start();
+    let (port, admin) = (free_port(), free_port());
+    let envoy =
+        start(&bin, &config("app-edge-filter.yaml", port, admin, app.port, None), "edgefilter").unwrap();
+    let id_of = |head: &str| -> String {
+        head.lines()
+            .find_map(|l| l.strip_prefix("x-request-id:"))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (status, head, _) = http_full(envoy.port, "GET", "/", &[], b"").unwrap();
+    assert_eq!(status, 204);
+    let generated = id_of(&head);
+    assert_eq!(generated.len(), 36, "no generated x-request-id in:\n{head}");
+    assert_eq!(generated.as_bytes()[14], b'4', "not a UUIDv4: {generated}");
+    let (_, head2, _) = http_full(envoy.port, "GET", "/", &[], b"").unwrap();
+    assert_ne!(id_of(&head2), generated, "request ids repeat");
+    let (_, head, _) =
+        http_full(envoy.port, "GET", "/", &[("x-request-id", "client-supplied-42")], b"").unwrap();
+    assert_eq!(id_of(&head), "client-supplied-42");
 }

@@ -261,8 +261,7 @@ impl Enricher {
             if missing && r.generate {
                 let mut bytes = [0u8; 16];
                 ctx.fill_random(&mut bytes);
-                let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
-                rec.set_str(&r.field, &id.hyphenated().to_string());
+                rec.set_str(&r.field, &uuid_v4(bytes));
             }
         }
         if let Some(r) = &c.route
@@ -285,6 +284,11 @@ impl Enricher {
             rec.remove(k);
         }
     }
+}
+
+/// A UUIDv4 string from 16 random bytes (version and variant bits set).
+pub fn uuid_v4(bytes: [u8; 16]) -> String {
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
 }
 
 /// `(trace_id, span_id, flags)` from `00-<32 hex>-<16 hex>-<2 hex>`.

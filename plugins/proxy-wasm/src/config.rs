@@ -12,6 +12,9 @@ pub enum Role {
     Ingest,
     /// Access logger: one record per request, from the host's properties.
     AccessLog,
+    /// Application traffic: keep or generate `x-request-id` (echoed on the
+    /// response) and drop an invalid `traceparent` so no bad trace id is logged.
+    Edge,
 }
 
 /// What happens to a body that is too large or can't be decoded.

@@ -174,6 +174,7 @@ impl RootContext for Root {
             gzip: false,
             path: String::new(),
             content_type: String::new(),
+            request_id: String::new(),
         }))
     }
 
@@ -255,6 +256,8 @@ struct Ingest {
     /// `:path` and `content-type`, for the body format.
     path: String,
     content_type: String,
+    /// Edge role: the request's id, echoed on the response.
+    request_id: String,
 }
 
 impl std::fmt::Debug for Ingest {
@@ -266,8 +269,26 @@ impl std::fmt::Debug for Ingest {
 impl Context for Ingest {}
 
 impl HttpContext for Ingest {
+    fn on_http_response_headers(&mut self, _n: usize, _end_of_stream: bool) -> Action {
+        // Edge role: the request id goes back to the client, so support can
+        // find the request's logs.
+        if self.with(|s| s.proxy.role) == Some(Role::Edge) && !self.request_id.is_empty() {
+            let _ = hostcalls::set_map_value(
+                MapType::HttpResponseHeaders,
+                "x-request-id",
+                Some(&self.request_id),
+            );
+        }
+        Action::Continue
+    }
+
     fn on_http_request_headers(&mut self, _n: usize, end_of_stream: bool) -> Action {
-        if self.with(|s| s.proxy.role) != Some(Role::Ingest) || end_of_stream {
+        let role = self.with(|s| s.proxy.role);
+        if role == Some(Role::Edge) {
+            self.edge_request();
+            return Action::Continue;
+        }
+        if role != Some(Role::Ingest) || end_of_stream {
             return Action::Continue;
         }
         let encoding =
@@ -326,6 +347,32 @@ impl HttpContext for Ingest {
 }
 
 impl Ingest {
+    /// Edge role, request side: a request id for every request, and only a
+    /// well-formed `traceparent` passed on.
+    fn edge_request(&mut self) {
+        let header = |name: &str| hostcalls::get_map_value(MapType::HttpRequestHeaders, name).ok().flatten();
+        let id = match header("x-request-id").filter(|v| !v.trim().is_empty()) {
+            Some(id) => id,
+            None => {
+                let mut bytes = [0u8; 16];
+                self.with(|s| {
+                    if let Some(ctx) = s.ctx.as_mut() {
+                        ctx.fill_random(&mut bytes);
+                    }
+                });
+                let id = logsift_core::enrich::uuid_v4(bytes);
+                let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "x-request-id", Some(&id));
+                id
+            }
+        };
+        if let Some(tp) = header("traceparent")
+            && logsift_core::enrich::parse_traceparent(&tp).is_none()
+        {
+            let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "traceparent", None);
+        }
+        self.request_id = id;
+    }
+
     /// Runs `f` on the VM state; `None` if it is busy (it never is: one
     /// callback runs at a time per VM).
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> Option<T> {
