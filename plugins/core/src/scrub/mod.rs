@@ -797,10 +797,7 @@ fn key_values(
         let key = &hay[ks..sep];
         let path: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
         let Some((last, parents)) = path.split_last() else { continue };
-        if allow.find(parents, last).is_some() {
-            continue;
-        }
-        let Some(action) = keys.find(parents, last) else { continue };
+        let Some(action) = sensitive(keys, allow, parents, last) else { continue };
         let mut vs = sep + 1;
         if hay[sep] == b':' && hay.get(vs) == Some(&b' ') {
             vs += 1;
@@ -833,10 +830,7 @@ fn quoted_key_value(
     let close = q - 1;
     let open = memchr::memrchr(b'"', &hay[range.start..close])? + range.start;
     let key = &hay[open + 1..close];
-    if allow.find(&[][..], key).is_some() {
-        return None;
-    }
-    let action = keys.find(&[][..], key)?;
+    let action = sensitive(keys, allow, &[][..], key)?;
     let mut vs = sep + 1;
     while vs < range.end && matches!(hay[vs], b' ' | b'\t') {
         vs += 1;
@@ -890,6 +884,11 @@ fn is_redacted(v: &[u8]) -> bool {
         && v[1..v.len() - 1]
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b':' | b'a'..=b'f'))
+}
+
+/// The key rule for `key` under `path`, unless the allow list covers it.
+fn sensitive(keys: &KeySet<usize>, allow: &KeySet<()>, path: &[&[u8]], key: &[u8]) -> Option<usize> {
+    if allow.find(path, key).is_some() { None } else { keys.find(path, key) }
 }
 
 fn is_key_byte(b: u8) -> bool {
