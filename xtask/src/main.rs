@@ -44,6 +44,14 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set, as cargo itself does.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
@@ -152,7 +160,7 @@ fn dist() -> Result<(), String> {
         c.args(["build", "-p", package, "--target", target, "--profile", "wasm"]);
         run(c)?;
         let file = format!("{}.wasm", package.replace('-', "_"));
-        let built = root().join("target").join(target).join("wasm").join(&file);
+        let built = target_dir().join(target).join("wasm").join(&file);
         std::fs::copy(&built, dist.join(&file)).map_err(|e| format!("{}: {e}", built.display()))?;
         let size = std::fs::metadata(dist.join(&file)).map(|m| m.len()).unwrap_or(0);
         eprintln!("dist/{file}: {size} bytes");
@@ -179,10 +187,10 @@ fn demo() -> Result<(), String> {
     let mut build = cargo();
     build.args(["build", "--release", "-p", "logsift-host"]);
     run(build)?;
-    let exe = root().join("target/release/logsift");
+    let exe = target_dir().join("release/logsift");
     let config = root().join("observability/logsift.example.json");
     let samples = root().join("host-test/samples");
-    let out_dir = root().join("target/demo");
+    let out_dir = target_dir().join("demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     println!("\nlogsift demo — config {}", rel(&config));
     for (sample, host) in SAMPLES.iter().flat_map(|s| [(s, "native"), (s, "fluent-bit")]) {
