@@ -10,12 +10,25 @@ use crate::scrub::Format;
 
 #[derive(Debug)]
 struct Field {
-    key: String,
+    /// The key's raw span (between the quotes), and its decoded text when
+    /// it holds escapes: most keys need no copy.
+    key: (usize, usize),
+    decoded: Option<String>,
     member_start: usize,
     value_start: usize,
     value_end: usize,
     /// `None`: unchanged. `Some(None)`: removed. `Some(Some(v))`: replaced by raw JSON `v`.
     change: Option<Option<Vec<u8>>>,
+}
+
+impl Field {
+    /// Whether this member's key is `key`.
+    fn is(&self, src: &[u8], key: &str) -> bool {
+        match &self.decoded {
+            Some(d) => d == key,
+            None => &src[self.key.0..self.key.1] == key.as_bytes(),
+        }
+    }
 }
 
 /// A field's value: raw JSON bytes.
@@ -91,7 +104,7 @@ impl<'a> Record<'a> {
         if let Some((_, v)) = self.added.iter().rev().find(|(k, _)| k == key) {
             return Some(Value { raw: v });
         }
-        let f = self.fields.as_ref()?.iter().find(|f| f.key == key)?;
+        let f = self.fields.as_ref()?.iter().find(|f| f.is(&self.src, key))?;
         match &f.change {
             None => Some(Value { raw: &self.src[f.value_start..f.value_end] }),
             Some(Some(v)) => Some(Value { raw: v }),
@@ -122,7 +135,8 @@ impl<'a> Record<'a> {
             slot.1 = value;
             return;
         }
-        match fields.iter_mut().find(|f| f.key == key && f.change != Some(None)) {
+        let src = &self.src;
+        match fields.iter_mut().find(|f| f.is(src, key) && f.change != Some(None)) {
             Some(f) => f.change = Some(Some(value)),
             None => self.added.push((key.to_owned(), value)),
         }
@@ -138,7 +152,8 @@ impl<'a> Record<'a> {
         let value = self.get(key)?.raw.to_vec();
         self.added.retain(|(k, _)| k != key);
         if let Some(fields) = self.fields.as_mut() {
-            for f in fields.iter_mut().filter(|f| f.key == key) {
+            let src = &self.src;
+            for f in fields.iter_mut().filter(|f| f.is(src, key)) {
                 f.change = Some(None);
             }
         }
@@ -213,25 +228,33 @@ fn index(src: &[u8]) -> Option<(Vec<Field>, usize)> {
         return None;
     }
     let mut fields = Vec::new();
-    let mut pending: Option<(String, usize)> = None;
+    let mut pending: Option<((usize, usize), Option<String>, usize)> = None;
     let mut value_start = 0;
     let mut close = 0;
     while let Some(tok) = sc.next_token().ok()? {
         let depth = sc.depth();
         match tok.kind {
             Kind::Key if depth == 1 => {
-                pending = Some((json::unescape(&src[tok.start..tok.end]).into_owned(), tok.start - 1));
+                let decoded = tok.escaped.then(|| json::unescape(&src[tok.start..tok.end]).into_owned());
+                pending = Some(((tok.start, tok.end), decoded, tok.start - 1));
             }
             Kind::ObjectEnd if depth == 0 => close = tok.start,
             Kind::ObjectStart | Kind::ArrayStart if depth == 2 => value_start = tok.start,
             Kind::ObjectEnd | Kind::ArrayEnd if depth == 1 => {
-                let (key, member_start) = pending.take()?;
-                fields.push(Field { key, member_start, value_start, value_end: tok.end, change: None });
+                let (key, decoded, member_start) = pending.take()?;
+                fields.push(Field {
+                    key,
+                    decoded,
+                    member_start,
+                    value_start,
+                    value_end: tok.end,
+                    change: None,
+                });
             }
             Kind::String | Kind::Number | Kind::Literal if depth == 1 => {
-                let (key, member_start) = pending.take()?;
+                let (key, decoded, member_start) = pending.take()?;
                 let (s, e) = tok.outer();
-                fields.push(Field { key, member_start, value_start: s, value_end: e, change: None });
+                fields.push(Field { key, decoded, member_start, value_start: s, value_end: e, change: None });
             }
             _ => {}
         }
@@ -250,7 +273,10 @@ fn lookup<'r>(raw: &'r [u8], key: &str) -> Option<&'r [u8]> {
     while let Some(tok) = sc.next_token().ok()? {
         let depth = sc.depth();
         match tok.kind {
-            Kind::Key if depth == 1 => hit = json::unescape(&raw[tok.start..tok.end]) == key,
+            Kind::Key if depth == 1 => {
+                let name = &raw[tok.start..tok.end];
+                hit = if tok.escaped { json::unescape(name) == key } else { name == key.as_bytes() };
+            }
             Kind::ObjectStart | Kind::ArrayStart if depth == 2 && hit => start = tok.start,
             Kind::ObjectEnd | Kind::ArrayEnd if depth == 1 && hit => {
                 return Some(&raw[start..tok.end]);

@@ -120,6 +120,8 @@ pub struct Scrubber {
     pending: Vec<usize>,
     /// Scanning a record as text: quoted JSON keys count as keys too.
     text_mode: bool,
+    /// Scratch for the matches of one token.
+    scratch: Vec<Found>,
 }
 
 impl Scrubber {
@@ -290,6 +292,7 @@ impl Scrubber {
             counts,
             pending: Vec::new(),
             text_mode: false,
+            scratch: Vec::new(),
         })
     }
 
@@ -409,12 +412,20 @@ impl Scrubber {
                 let mut mac = mac.clone();
                 mac.update(value);
                 let digest = mac.finalize().into_bytes();
-                let mut hex = String::with_capacity(64);
-                for b in digest {
-                    hex.push_str(&format!("{b:02x}"));
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let mut out = Vec::with_capacity(action.tag.len() + self.hash_len + 3);
+                out.push(b'[');
+                out.extend_from_slice(action.tag.as_bytes());
+                out.push(b':');
+                for b in digest
+                    .iter()
+                    .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]])
+                    .take(self.hash_len)
+                {
+                    out.push(b);
                 }
-                hex.truncate(self.hash_len);
-                format!("[{}:{hex}]", action.tag).into_bytes()
+                out.push(b']');
+                out
             }
         }
     }
@@ -443,14 +454,16 @@ impl Scrubber {
             }
             match tok.kind {
                 Kind::Key => {
-                    self.string_token(input, &tok, false, &mut w)?;
+                    let inside = w.take_inside(&tok)?;
+                    if !inside.is_empty() || w.per_token || tok.escaped {
+                        self.string_token(input, &tok, inside, &mut w)?;
+                    }
                     let f = frames.last_mut().ok_or(JsonFail::NotJson)?;
                     f.member_start = tok.start - 1;
-                    f.key.clear();
+                    f.key = (tok.start, tok.end);
+                    f.decoded.clear();
                     if tok.escaped {
-                        f.key.extend_from_slice(json::unescape(&input[tok.start..tok.end]).as_bytes());
-                    } else {
-                        f.key.extend_from_slice(&input[tok.start..tok.end]);
+                        f.decoded.extend_from_slice(json::unescape(&input[tok.start..tok.end]).as_bytes());
                     }
                 }
                 Kind::ObjectEnd | Kind::ArrayEnd => {
@@ -465,23 +478,33 @@ impl Scrubber {
                 }
                 _ => {
                     let (member_start, key, parent_allowed) = match frames.last() {
-                        Some(f) if f.is_obj => (f.member_start, Some(f.key.as_slice()), f.allowed),
+                        Some(f) if f.is_obj => (f.member_start, Some(f.key_bytes(input)), f.allowed),
                         Some(f) => (tok.start, None, f.allowed),
                         None => (tok.start, None, false),
                     };
                     let segs = Segs(&path);
-                    let allowed = parent_allowed || key.is_some_and(|k| self.allow.find(&segs, k).is_some());
+                    let container = matches!(tok.kind, Kind::ObjectStart | Kind::ArrayStart);
+                    let inside = if container { 0..0 } else { w.take_inside(&tok)? };
+                    // A scalar with no match in it needs the allow list only
+                    // to veto a key rule, and the key rules are checked
+                    // first: most members then cost one lookup, not two.
                     let rule = match key {
-                        Some(k) if !allowed => self.keys.find(&segs, k),
+                        Some(k) if !parent_allowed => self.keys.find(&segs, k),
                         _ => None,
                     };
-                    let container = matches!(tok.kind, Kind::ObjectStart | Kind::ArrayStart);
+                    let busy = container
+                        || rule.is_some()
+                        || !inside.is_empty()
+                        || w.per_token
+                        || (tok.kind == Kind::String && tok.escaped);
+                    let allowed =
+                        parent_allowed || (busy && key.is_some_and(|k| self.allow.find(&segs, k).is_some()));
+                    let rule = rule.filter(|_| !allowed);
                     if let Some(action) = rule {
                         if container {
                             skip =
                                 Some(Skip { depth: sc.depth() - 1, start: tok.start, action, member_start });
                         } else {
-                            w.discard_inside(&tok)?;
                             let (s, e) = tok.outer();
                             let is_str = tok.kind == Kind::String;
                             let dropped = self.replace_value(input, s, e, action, is_str, &mut w);
@@ -496,7 +519,8 @@ impl Scrubber {
                             is_obj: tok.kind == Kind::ObjectStart,
                             allowed,
                             pushed_path,
-                            key: Vec::new(),
+                            key: (0, 0),
+                            decoded: Vec::new(),
                             member_start: tok.start,
                             outer_member_start: member_start,
                             last_kept_end: None,
@@ -504,12 +528,10 @@ impl Scrubber {
                         });
                     } else {
                         let dropped = match tok.kind {
-                            Kind::String => self.string_token(input, &tok, allowed, &mut w)?,
-                            Kind::Number => self.number_token(input, &tok, allowed, &mut w)?,
-                            _ => {
-                                w.discard_inside(&tok)?;
-                                false
-                            }
+                            _ if allowed || !busy => false,
+                            Kind::String => self.string_token(input, &tok, inside, &mut w)?,
+                            Kind::Number => self.number_token(input, &tok, inside, &mut w)?,
+                            _ => false,
                         };
                         member_end(frames.last_mut(), member_start, tok.outer().1, dropped, &mut w.edits);
                     }
@@ -551,29 +573,34 @@ impl Scrubber {
         &mut self,
         input: &[u8],
         tok: &Token,
-        allowed: bool,
+        inside: Range<usize>,
         w: &mut Walk,
     ) -> Result<bool, JsonFail> {
-        let mut found = w.take_inside(tok)?;
-        if allowed {
-            return Ok(false);
-        }
+        let mut found = std::mem::take(&mut self.scratch);
+        found.clear();
+        found.extend_from_slice(&w.found[inside]);
+        let result = self.string_token_with(input, tok, &mut found, w);
+        self.scratch = found;
+        Ok(result)
+    }
+
+    fn string_token_with(&mut self, input: &[u8], tok: &Token, found: &mut Vec<Found>, w: &mut Walk) -> bool {
         if tok.escaped {
             // Whole-line matches saw escape sequences, not text: rescan decoded.
             let decoded = json::unescape(&input[tok.start..tok.end]).into_owned();
             let text = decoded.as_bytes();
             found.clear();
-            self.find_all(text, 0..text.len(), &mut found);
+            self.find_all(text, 0..text.len(), found);
             if found.is_empty() {
-                return Ok(false);
+                return false;
             }
             let mut out = Vec::with_capacity(text.len());
             let mut pos = 0;
-            for f in &found {
+            for f in found.iter() {
                 let action = &self.actions[f.action];
                 self.pending.push(action.label);
                 if action.kind == ActionKind::Drop {
-                    return Ok(tok.kind != Kind::Key);
+                    return tok.kind != Kind::Key;
                 }
                 out.extend_from_slice(&text[pos..f.start]);
                 out.extend_from_slice(&self.render(action, &text[f.start..f.end]));
@@ -583,22 +610,22 @@ impl Scrubber {
             let mut repl = Vec::with_capacity(out.len() + 8);
             json::escape_into(&mut repl, &out);
             w.edits.push(Edit { start: tok.start, end: tok.end, repl });
-            return Ok(false);
+            return false;
         }
         if w.per_token {
-            self.find_all(input, tok.start..tok.end, &mut found);
+            self.find_all(input, tok.start..tok.end, found);
         }
-        for f in &found {
+        for f in found.iter() {
             let action = &self.actions[f.action];
             self.pending.push(action.label);
             if action.kind == ActionKind::Drop && tok.kind != Kind::Key {
-                return Ok(true);
+                return true;
             }
             let mut repl = Vec::new();
             json::escape_into(&mut repl, &self.render(action, &input[f.start..f.end]));
             w.edits.push(Edit { start: f.start, end: f.end, repl });
         }
-        Ok(false)
+        false
     }
 
     /// Detectors over a number (a card number logged as a JSON number).
@@ -606,17 +633,18 @@ impl Scrubber {
         &mut self,
         input: &[u8],
         tok: &Token,
-        allowed: bool,
+        inside: Range<usize>,
         w: &mut Walk,
     ) -> Result<bool, JsonFail> {
-        let mut found = w.take_inside(tok)?;
-        if allowed {
-            return Ok(false);
-        }
+        let mut found = w.found.get(inside.start).filter(|_| !inside.is_empty()).copied();
         if w.per_token {
-            self.find_all(input, tok.start..tok.end, &mut found);
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.clear();
+            self.find_all(input, tok.start..tok.end, &mut scratch);
+            found = scratch.first().copied();
+            self.scratch = scratch;
         }
-        let Some(f) = found.first() else {
+        let Some(f) = found else {
             return Ok(false);
         };
         let action = &self.actions[f.action];
@@ -652,8 +680,10 @@ struct Frame {
     /// Under an allow-listed key: nothing below is scrubbed.
     allowed: bool,
     pushed_path: bool,
-    /// The current member's key (objects).
-    key: Vec<u8>,
+    /// The current member's key (objects): its raw span in the input, and
+    /// its decoded text when it holds escapes.
+    key: (usize, usize),
+    decoded: Vec<u8>,
     /// Where the current member starts (its key's quote, or the value).
     member_start: usize,
     /// Where this container starts as a member of its parent.
@@ -662,6 +692,12 @@ struct Frame {
     last_kept_end: Option<usize>,
     /// Start of a run of dropped members that no kept member precedes.
     run_start: Option<usize>,
+}
+
+impl Frame {
+    fn key_bytes<'i>(&'i self, input: &'i [u8]) -> &'i [u8] {
+        if self.decoded.is_empty() { &input[self.key.0..self.key.1] } else { &self.decoded }
+    }
 }
 
 /// A container value being replaced whole by a key rule.
@@ -692,9 +728,9 @@ impl Walk {
         }
     }
 
-    /// Takes the matches inside `tok`'s content.
-    fn take_inside(&mut self, tok: &Token) -> Result<Vec<Found>, JsonFail> {
-        let mut out = Vec::new();
+    /// Takes the matches inside `tok`'s content: their indices in `found`.
+    fn take_inside(&mut self, tok: &Token) -> Result<Range<usize>, JsonFail> {
+        let first = self.next;
         while let Some(f) = self.found.get(self.next) {
             if f.start >= tok.end {
                 break;
@@ -702,10 +738,9 @@ impl Walk {
             if f.start < tok.start || f.end > tok.end {
                 return Err(JsonFail::Crossing);
             }
-            out.push(*f);
             self.next += 1;
         }
-        Ok(out)
+        Ok(first..self.next)
     }
 
     fn discard_inside(&mut self, tok: &Token) -> Result<(), JsonFail> {
