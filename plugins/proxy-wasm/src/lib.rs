@@ -21,8 +21,9 @@
 //!   id, upstream cluster), runs the pipeline and writes kept records with
 //!   `proxy_log` at info level.
 //!
-//! Counters are defined with `proxy_define_metric` and appear in Envoy's
-//! stats as `wasmcustom.logsift_*`. A bad config makes `on_configure` return
+//! The engine's metrics are defined with `proxy_define_metric`, labels
+//! encoded in the name for Envoy's tag extraction (see `metrics.rs`), so
+//! `/stats/prometheus` shows the same series as `logsift run --metrics`. A bad config makes `on_configure` return
 //! false (Envoy rejects the filter) after a log line naming the field. Host
 //! calls are never unwrapped: a failing call degrades, it does not trap.
 
@@ -131,17 +132,24 @@ impl RootContext for Root {
     fn on_tick(&mut self) {
         let Ok(mut st) = self.state.try_borrow_mut() else { return };
         let st = &mut *st;
-        st.flush();
-        if let (Some(p), Some(ctx)) = (st.pipeline.as_mut(), st.ctx.as_mut()) {
-            ctx.set_now(now_nanos());
-            p.tick(ctx);
-            for ev in p.take_signals() {
-                if let Ok(line) = serde_json::to_string(&ev) {
-                    log(LogLevel::Warn, &format!("logsift alert: {line}"));
-                }
+        // Windows close and rate-limit summaries fall due on the clock, not
+        // only when records arrive: resolved alerts are posted and summary
+        // records shipped like any others.
+        let emitted = st
+            .batch(|p, ctx, _| {
+                p.tick(ctx);
+                p.take_emitted()
+            })
+            .unwrap_or_default();
+        if st.proxy.role == Role::AccessLog && st.proxy.collector.is_some() {
+            let now = now_nanos();
+            st.pending.extend(emitted.into_iter().map(|r| (now, r)));
+        } else {
+            for e in emitted {
+                log(LogLevel::Info, &String::from_utf8_lossy(&e));
             }
-            let _ = p.take_emitted();
         }
+        st.flush();
     }
 
     /// Access-log role: Envoy calls the root context's `on_log` per request.
@@ -193,8 +201,6 @@ impl State {
             return None;
         };
         ctx.set_now(now_nanos());
-        let redactions = |p: &Pipeline| -> u64 { p.redactions().iter().map(|(_, n)| n).sum() };
-        let (before, red_before) = (p.stats().clone(), redactions(p));
         let out = work(p, ctx, meta);
         let signals = p.take_signals();
         for ev in &signals {
@@ -202,7 +208,7 @@ impl State {
                 log(LogLevel::Warn, &format!("logsift alert: {text}"));
             }
         }
-        self.metrics.add(&before, p.stats(), redactions(p) - red_before, signals.len() as u64);
+        self.metrics.sync(&p.metrics());
         if let (Some(am), false) = (&self.proxy.alertmanager, signals.is_empty()) {
             let body = serde_json::to_vec(&signals).unwrap_or_default();
             if post(&am.cluster, &am.path, "application/json", &body).is_err() {

@@ -1,61 +1,113 @@
-//! Counters defined in the host (`proxy_define_metric`); Envoy shows them
-//! as `wasmcustom.logsift_*` in `/stats` and `/stats/prometheus`.
+//! The engine's metrics as host metrics (`proxy_define_metric`), with the
+//! same names and labels as `logsift run --metrics` and `logsift serve`.
+//!
+//! The proxy-wasm ABI has no labels: a metric is one flat name. Labels are
+//! therefore written into the name the way Istio does it,
+//! `detector=.=EMAIL_ADDRESS;.;logsift_redactions_total`, and Envoy turns
+//! them back into labels with one `stats_config.stats_tags` entry per label
+//! name (the shipped configs in `observability/envoy/` carry them):
+//! `{tag_name: detector, regex: '(detector=\.=(.+?);\.;)'}`. `/stats/prometheus`
+//! then shows `logsift_redactions_total{detector="EMAIL_ADDRESS"}`. Without
+//! those entries the series still exist, under long flattened names.
 
-use logsift_core::Stats;
+use std::collections::HashMap;
+
+use logsift_core::{Metric, MetricKind};
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::MetricType;
 
-/// Metric ids; 0 when the host refused one (then it is simply not counted).
-#[derive(Debug, Default, Clone, Copy)]
+/// One host metric: its id (0 when the host refused it) and the value last
+/// reported, so counters are incremented by what changed.
+#[derive(Debug, Clone, Copy)]
+struct Series {
+    id: u32,
+    last: u64,
+}
+
+/// The host metrics defined so far, by encoded name.
+#[derive(Debug, Default)]
 pub struct Metrics {
-    records_in: u32,
-    records_out: u32,
-    dropped_sampled: u32,
-    dropped_rate_limited: u32,
-    dropped_rule: u32,
-    redactions: u32,
-    alert_signals: u32,
+    series: HashMap<String, Series>,
     errors: u32,
 }
 
-fn counter(name: &str) -> u32 {
-    hostcalls::define_metric(MetricType::Counter, name).unwrap_or(0)
+fn define(kind: MetricKind, name: &str) -> u32 {
+    let kind = match kind {
+        MetricKind::Counter => MetricType::Counter,
+        MetricKind::Gauge => MetricType::Gauge,
+    };
+    hostcalls::define_metric(kind, name).unwrap_or(0)
 }
 
-fn add(id: u32, n: u64) {
-    if id != 0 && n > 0 {
-        let _ = hostcalls::increment_metric(id, n as i64);
+/// A label value as Envoy's tag extraction can carry it: the encoding's
+/// separators (`.`, `;`, `=`) and anything else unusual become `_`.
+fn tag_value(v: &str) -> String {
+    v.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+}
+
+/// `label=.=value;.;` for each label, then the family name.
+pub fn stat_name(m: &Metric) -> String {
+    let mut name = String::with_capacity(m.name.len() + 32 * m.labels.len());
+    for (k, v) in &m.labels {
+        name.push_str(k);
+        name.push_str("=.=");
+        name.push_str(&tag_value(v));
+        name.push_str(";.;");
     }
+    name.push_str(&m.name);
+    name
 }
 
 impl Metrics {
-    /// Defines every counter (on configure).
+    /// Defines the module's own counter (on configure); the engine's are
+    /// defined as they first appear.
     pub fn define() -> Self {
-        Metrics {
-            records_in: counter("logsift_records_in_total"),
-            records_out: counter("logsift_records_out_total"),
-            dropped_sampled: counter("logsift_records_dropped_sampled_total"),
-            dropped_rate_limited: counter("logsift_records_dropped_rate_limited_total"),
-            dropped_rule: counter("logsift_records_dropped_rule_total"),
-            redactions: counter("logsift_redactions_total"),
-            alert_signals: counter("logsift_alert_signals_total"),
-            errors: counter("logsift_errors_total"),
+        Metrics { series: HashMap::new(), errors: define(MetricKind::Counter, "logsift_errors_total") }
+    }
+
+    /// Brings the host metrics up to the engine's current values.
+    pub fn sync(&mut self, samples: &[Metric]) {
+        for m in samples {
+            let value = if m.value.is_finite() && m.value > 0.0 { m.value as u64 } else { 0 };
+            let name = stat_name(m);
+            let s = self.series.entry(name).or_insert_with_key(|n| Series { id: define(m.kind, n), last: 0 });
+            if s.id == 0 {
+                continue;
+            }
+            match m.kind {
+                MetricKind::Counter if value > s.last => {
+                    let _ = hostcalls::increment_metric(s.id, (value - s.last) as i64);
+                }
+                MetricKind::Counter => {}
+                MetricKind::Gauge => {
+                    let _ = hostcalls::record_metric(s.id, value);
+                }
+            }
+            s.last = value;
         }
     }
 
-    /// Adds what changed between two snapshots of the pipeline's counters.
-    pub fn add(&self, before: &Stats, after: &Stats, redactions: u64, signals: u64) {
-        add(self.records_in, after.records_in - before.records_in);
-        add(self.records_out, after.records_out - before.records_out);
-        add(self.dropped_sampled, after.sampled - before.sampled);
-        add(self.dropped_rate_limited, after.rate_limited - before.rate_limited);
-        add(self.dropped_rule, after.dropped_by_rule - before.dropped_by_rule);
-        add(self.redactions, redactions);
-        add(self.alert_signals, signals);
-    }
-
-    /// One failed body (rejected, or scrubbed as text).
+    /// One failed body (rejected, or scrubbed as text) or refused call.
     pub fn error(&self) {
-        add(self.errors, 1);
+        if self.errors != 0 {
+            let _ = hostcalls::increment_metric(self.errors, 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_encoded_for_envoy_tag_extraction() {
+        let m = Metric {
+            name: "logsift_alert_signals_total".into(),
+            help: String::new(),
+            kind: MetricKind::Counter,
+            labels: vec![("rule".into(), "Auth.Anomaly;x".into()), ("severity".into(), "high".into())],
+            value: 1.0,
+        };
+        assert_eq!(stat_name(&m), "rule=.=Auth_Anomaly_x;.;severity=.=high;.;logsift_alert_signals_total");
     }
 }
