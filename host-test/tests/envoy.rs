@@ -45,11 +45,12 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// An HTTP/1.1 upstream that records request bodies (content-length or
-/// chunked) and answers 200.
+/// An HTTP/1.1 upstream that records request heads and bodies
+/// (content-length or chunked) and answers 204.
 struct Upstream {
     port: u16,
     bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Upstream {
@@ -57,18 +58,19 @@ impl Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let bodies = Arc::new(Mutex::new(Vec::new()));
-        let rec = bodies.clone();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let (rec, rec_heads) = (bodies.clone(), heads.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let rec = rec.clone();
-                std::thread::spawn(move || serve(stream, rec));
+                let (rec, rec_heads) = (rec.clone(), rec_heads.clone());
+                std::thread::spawn(move || serve(stream, rec, rec_heads));
             }
         });
-        Upstream { port, bodies }
+        Upstream { port, bodies, heads }
     }
 }
 
-fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<Vec<u8>>>>) {
+fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<Vec<u8>>>>, heads: Arc<Mutex<Vec<String>>>) {
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let mut w = stream.try_clone().unwrap();
     let mut r = BufReader::new(stream);
@@ -78,11 +80,13 @@ fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<Vec<u8>>>>) {
             return;
         }
         let (mut len, mut chunked) = (0usize, false);
+        let mut head = line.clone();
         loop {
             let mut h = String::new();
             if r.read_line(&mut h).unwrap_or(0) == 0 {
                 return;
             }
+            head.push_str(&h);
             let h = h.trim_end().to_ascii_lowercase();
             if h.is_empty() {
                 break;
@@ -112,6 +116,7 @@ fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<Vec<u8>>>>) {
             r.read_exact(&mut body).unwrap();
         }
         rec.lock().unwrap().push(body);
+        heads.lock().unwrap().push(head);
         w.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n").unwrap();
     }
 }
@@ -521,9 +526,86 @@ fn edge_role_assigns_and_echoes_request_ids() {
     let generated = id_of(&head);
     assert_eq!(generated.len(), 36, "no generated x-request-id in:\n{head}");
     assert_eq!(generated.as_bytes()[14], b'4', "not a UUIDv4: {generated}");
+    // The app got the same id: its logs and Envoy's line up.
+    let app_heads = app.heads.lock().unwrap().clone();
+    assert!(app_heads.iter().any(|h| h.contains(&format!("x-request-id: {generated}"))), "{app_heads:?}");
     let (_, head2, _) = http_full(envoy.port, "GET", "/", &[], b"").unwrap();
     assert_ne!(id_of(&head2), generated, "request ids repeat");
     let (_, head, _) =
         http_full(envoy.port, "GET", "/", &[("x-request-id", "client-supplied-42")], b"").unwrap();
     assert_eq!(id_of(&head), "client-supplied-42");
+}
+
+/// Sampling in real Envoy: 4,000 info records at rate 0.25, half carrying a
+/// W3C trace id (kept exactly when the OpenTelemetry rule keeps the trace),
+/// half only a request id (hashed). The kept count sits within binomial
+/// bounds, and the kept set is exactly the native engine's.
+#[test]
+fn ingest_sampling_is_binomial_and_matches_the_engine() {
+    let Some(bin) = envoy() else { return };
+    let up = Upstream::start();
+    let cfg =
+        r#"{"proxy": {"role": "ingest"}, "sample": {"rates": {"info": 0.25}, "trace_rule": "otel_python"}}"#;
+    let (port, admin) = (free_port(), free_port());
+    let envoy =
+        start(&bin, &config("ingest-gateway.yaml", port, admin, up.port, Some(cfg)), "sampling").unwrap();
+
+    // Ids from a fixed-seed xorshift: arbitrary, and the same every run.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let n = 4000;
+    let lines: Vec<String> = (0..n)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!(
+                    r#"{{"event": "e{i}", "level": "info", "trace_id": "{:016x}{:016x}"}}"#,
+                    next(),
+                    next()
+                )
+            } else {
+                format!(r#"{{"event": "e{i}", "level": "info", "request_id": "req-{:x}"}}"#, next())
+            }
+        })
+        .collect();
+    for chunk in lines.chunks(500) {
+        let body = chunk.join("\n") + "\n";
+        let (status, _) =
+            http(envoy.port, "POST", "/ingest", &[("content-type", "application/x-ndjson")], body.as_bytes())
+                .unwrap();
+        assert_eq!(status, 204);
+    }
+    let bodies = up.bodies.lock().unwrap().clone();
+    let kept: Vec<String> = bodies
+        .iter()
+        .flat_map(|b| String::from_utf8_lossy(b).lines().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+
+    // Binomial(4000, 0.25): mean 1000, sd 27.4; five sd either way.
+    assert!((863..=1137).contains(&kept.len()), "kept {} of {n}", kept.len());
+    // Trace ids: the OpenTelemetry Python rule, computed here independently.
+    let bound = (0.25f64 * 2f64.powi(64)).round() as u128;
+    for line in lines.iter().step_by(2) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = u128::from_str_radix(v["trace_id"].as_str().unwrap(), 16).unwrap();
+        let want = (id & u128::from(u64::MAX)) < bound;
+        let event = v["event"].as_str().unwrap();
+        let got = kept.iter().any(|k| k.contains(&format!("\"{event}\"")));
+        assert_eq!(got, want, "{line}");
+    }
+    // Every decision, trace or request id, is the native engine's.
+    let mut native = logsift_core::Pipeline::from_json(cfg.as_bytes()).unwrap();
+    let mut ctx = logsift_core::Ctx::new(1, 1);
+    let expected: Vec<String> = lines
+        .iter()
+        .filter_map(|l| match native.process(l.as_bytes(), &mut ctx) {
+            logsift_core::Outcome::Keep(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+            logsift_core::Outcome::Drop(_) => None,
+        })
+        .collect();
+    assert_eq!(kept, expected);
 }

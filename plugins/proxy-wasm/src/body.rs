@@ -3,8 +3,6 @@
 
 use std::io::{Read, Write};
 
-use proxy_wasm::hostcalls;
-
 /// Lines of an NDJSON or text body, without their `\n` / `\r\n`.
 pub fn split_lines(body: &[u8]) -> Vec<Vec<u8>> {
     body.split(|&b| b == b'\n')
@@ -37,12 +35,12 @@ pub fn gzip(body: &[u8]) -> Vec<u8> {
 /// A property as text. Envoy encodes integers as 8-byte little-endian;
 /// other hosts send decimal strings; either way a string comes back.
 fn prop(path: &[&str]) -> Option<String> {
-    let raw = hostcalls::get_property(path.to_vec()).ok().flatten()?;
+    let raw = crate::host::property(path.join("\0").as_bytes()).ok().flatten()?;
     Some(String::from_utf8_lossy(&raw).into_owned())
 }
 
 fn prop_int(path: &[&str]) -> Option<i64> {
-    let raw = hostcalls::get_property(path.to_vec()).ok().flatten()?;
+    let raw = crate::host::property(path.join("\0").as_bytes()).ok().flatten()?;
     if raw.len() == 8 {
         let mut b = [0u8; 8];
         b.copy_from_slice(&raw);
@@ -51,9 +49,9 @@ fn prop_int(path: &[&str]) -> Option<i64> {
     String::from_utf8_lossy(&raw).trim().parse().ok()
 }
 
-/// A request header through the `request.headers` property: unlike the
-/// header-map calls, a property that is unavailable comes back as an error
-/// the SDK passes on instead of trapping.
+/// A request header through the `request.headers` property, which Envoy
+/// serves in the access logger's `on_log` where header maps are not
+/// available to a root context.
 fn header(name: &str) -> Option<String> {
     prop(&["request", "headers", name])
 }

@@ -31,14 +31,14 @@ mod body;
 mod config;
 mod formats;
 pub mod fuzzing;
+mod host;
 mod metrics;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use logsift_core::{Ctx, Outcome, Pipeline};
-use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
 
@@ -51,7 +51,7 @@ proxy_wasm::main! {{
 }}
 
 fn log(level: LogLevel, msg: &str) {
-    let _ = hostcalls::log(level, msg);
+    let _ = host::log(level, msg);
 }
 
 /// POSTs `body` through `cluster`; the answer is not awaited.
@@ -63,14 +63,11 @@ fn post(
 ) -> Result<u32, proxy_wasm::types::Status> {
     let headers =
         vec![(":method", "POST"), (":path", path), (":authority", cluster), ("content-type", content_type)];
-    hostcalls::dispatch_http_call(cluster, headers, Some(body), vec![], std::time::Duration::from_secs(5))
+    proxy_wasm::hostcalls::dispatch_http_call(cluster, headers, Some(body), vec![], Duration::from_secs(5))
 }
 
 fn now_nanos() -> u64 {
-    hostcalls::get_current_time()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64)
+    host::now().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// Per-VM state: the compiled pipeline, shared by the VM's requests (each
@@ -104,7 +101,7 @@ impl Context for Root {}
 
 impl RootContext for Root {
     fn on_configure(&mut self, _size: usize) -> bool {
-        let raw = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
+        let raw = match host::buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
             Ok(Some(b)) => b,
             _ => {
                 log(LogLevel::Error, "logsift: no plugin configuration");
@@ -119,7 +116,7 @@ impl RootContext for Root {
                 st.meta = Some(meta);
                 st.ctx = Some(Ctx::new(now_nanos(), now_nanos() ^ 0x9e37_79b9_7f4a_7c15));
                 st.metrics = Metrics::define();
-                let _ = hostcalls::set_tick_period(std::time::Duration::from_secs(1));
+                let _ = host::set_tick_period(std::time::Duration::from_secs(1));
                 true
             }
             Err(e) => {
@@ -276,14 +273,13 @@ impl Context for Ingest {}
 
 impl HttpContext for Ingest {
     fn on_http_response_headers(&mut self, _n: usize, _end_of_stream: bool) -> Action {
-        // Edge role: the request id goes back to the client, so support can
-        // find the request's logs.
-        if self.with(|s| s.proxy.role) == Some(Role::Edge) && !self.request_id.is_empty() {
-            let _ = hostcalls::set_map_value(
-                MapType::HttpResponseHeaders,
-                "x-request-id",
-                Some(&self.request_id),
-            );
+        if self.with(|s| s.proxy.role) != Some(Role::Edge) {
+            return Action::Continue;
+        }
+        // The request id goes back to the client, so support can find the
+        // request's logs.
+        if !self.request_id.is_empty() {
+            let _ = host::set_header(MapType::HttpResponseHeaders, "x-request-id", Some(&self.request_id));
         }
         Action::Continue
     }
@@ -297,14 +293,13 @@ impl HttpContext for Ingest {
         if role != Some(Role::Ingest) || end_of_stream {
             return Action::Continue;
         }
-        let encoding =
-            hostcalls::get_map_value(MapType::HttpRequestHeaders, "content-encoding").ok().flatten();
+        let encoding = host::header(MapType::HttpRequestHeaders, "content-encoding");
         self.gzip = encoding.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
-        let header = |name: &str| hostcalls::get_map_value(MapType::HttpRequestHeaders, name).ok().flatten();
+        let header = |name: &str| host::header(MapType::HttpRequestHeaders, name);
         self.path = header(":path").unwrap_or_default();
         self.content_type = header("content-type").unwrap_or_default();
         // The body will change size: let the host frame it anew.
-        let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "content-length", None);
+        let _ = host::set_header(MapType::HttpRequestHeaders, "content-length", None);
         self.buffered = true;
         Action::Continue
     }
@@ -320,7 +315,7 @@ impl HttpContext for Ingest {
         if !end_of_stream {
             return Action::Pause;
         }
-        let raw = match hostcalls::get_buffer(BufferType::HttpRequestBody, 0, body_size) {
+        let raw = match host::buffer(BufferType::HttpRequestBody, 0, body_size) {
             Ok(Some(b)) => b,
             Ok(None) => return Action::Continue,
             Err(_) => return self.fail(400, "request body could not be read", body_size),
@@ -345,7 +340,7 @@ impl HttpContext for Ingest {
         };
         let new_body = if gzip { body::gzip(&out) } else { out };
         // Pass the full original size so no host truncates the new body.
-        if hostcalls::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
+        if host::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
             return self.fail(500, "request body could not be replaced", body_size);
         }
         Action::Continue
@@ -356,7 +351,7 @@ impl Ingest {
     /// Edge role, request side: a request id for every request, and only a
     /// well-formed `traceparent` passed on.
     fn edge_request(&mut self) {
-        let header = |name: &str| hostcalls::get_map_value(MapType::HttpRequestHeaders, name).ok().flatten();
+        let header = |name: &str| host::header(MapType::HttpRequestHeaders, name);
         let id = match header("x-request-id").filter(|v| !v.trim().is_empty()) {
             Some(id) => id,
             None => {
@@ -367,14 +362,14 @@ impl Ingest {
                     }
                 });
                 let id = logsift_core::enrich::uuid_v4(bytes);
-                let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "x-request-id", Some(&id));
+                let _ = host::set_header(MapType::HttpRequestHeaders, "x-request-id", Some(&id));
                 id
             }
         };
         if let Some(tp) = header("traceparent")
             && logsift_core::enrich::parse_traceparent(&tp).is_none()
         {
-            let _ = hostcalls::set_map_value(MapType::HttpRequestHeaders, "traceparent", None);
+            let _ = host::set_header(MapType::HttpRequestHeaders, "traceparent", None);
         }
         self.request_id = id;
     }
@@ -390,22 +385,18 @@ impl Ingest {
         self.with(|s| s.metrics.error());
         let on_error = self.with(|s| s.proxy.on_error).unwrap_or(OnError::Reject);
         if on_error == OnError::ScrubAsText && status != 413 {
-            let raw = hostcalls::get_buffer(BufferType::HttpRequestBody, 0, body_size).ok().flatten();
+            let raw = host::buffer(BufferType::HttpRequestBody, 0, body_size).ok().flatten();
             if let Some(raw) = raw {
                 let scrubbed = self.with(|s| s.scrub_text(&raw)).flatten();
                 if let Some(s) = scrubbed
-                    && hostcalls::set_buffer(BufferType::HttpRequestBody, 0, body_size, &s).is_ok()
+                    && host::set_buffer(BufferType::HttpRequestBody, 0, body_size, &s).is_ok()
                 {
                     return Action::Continue;
                 }
             }
         }
         let body = format!("logsift: {why}\n");
-        let _ = hostcalls::send_http_response(
-            status,
-            vec![("content-type", "text/plain")],
-            Some(body.as_bytes()),
-        );
+        let _ = host::send_response(status, &[("content-type", "text/plain")], body.as_bytes());
         Action::Pause
     }
 }

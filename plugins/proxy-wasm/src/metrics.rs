@@ -12,8 +12,8 @@
 
 use std::collections::HashMap;
 
+use crate::host;
 use logsift_core::{Metric, MetricKind};
-use proxy_wasm::hostcalls;
 use proxy_wasm::types::MetricType;
 
 /// One host metric: its id (0 when the host refused it) and the value last
@@ -36,7 +36,7 @@ fn define(kind: MetricKind, name: &str) -> u32 {
         MetricKind::Counter => MetricType::Counter,
         MetricKind::Gauge => MetricType::Gauge,
     };
-    hostcalls::define_metric(kind, name).unwrap_or(0)
+    host::define_metric(kind, name).unwrap_or(0)
 }
 
 /// A label value as Envoy's tag extraction can carry it: the encoding's
@@ -76,11 +76,11 @@ impl Metrics {
             }
             match m.kind {
                 MetricKind::Counter if value > s.last => {
-                    let _ = hostcalls::increment_metric(s.id, (value - s.last) as i64);
+                    let _ = host::increment_metric(s.id, (value - s.last) as i64);
                 }
                 MetricKind::Counter => {}
                 MetricKind::Gauge => {
-                    let _ = hostcalls::record_metric(s.id, value);
+                    let _ = host::record_metric(s.id, value);
                 }
             }
             s.last = value;
@@ -90,7 +90,7 @@ impl Metrics {
     /// One failed body (rejected, or scrubbed as text) or refused call.
     pub fn error(&self) {
         if self.errors != 0 {
-            let _ = hostcalls::increment_metric(self.errors, 1);
+            let _ = host::increment_metric(self.errors, 1);
         }
     }
 }
