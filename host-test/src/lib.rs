@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fluent_bit;
+pub mod proxy_wasm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,210 @@
+//! The proxy-wasm driver: our module in the ingest and access-log roles,
+//! with what `tests/envoy.rs` checks in real Envoy and parity with the
+//! native engine on every sample; a third-party filter (the SDK's
+//! documented `http_headers` example, written again in
+//! `fixtures/http-headers`); and bad plugins that trap, loop or hoard memory.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use logsift_host::proxy_wasm::{
+    CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request, level, plugin_config_for,
+    run_envoy_ingest,
+};
+use logsift_host::{Clock, DriverError, lines, run_native};
+use wasmtime::{Engine, Module};
+
+const SAMPLES: &[&str] =
+    &["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn plugin_path() -> PathBuf {
+    let p = root().join("dist/logsift_proxy_wasm.wasm");
+    assert!(p.exists(), "{} is missing: run `cargo xtask dist`", p.display());
+    p
+}
+
+/// The module, compiled once per test binary.
+fn module() -> &'static (Engine, Module) {
+    static M: OnceLock<(Engine, Module)> = OnceLock::new();
+    M.get_or_init(|| {
+        let engine = logsift_host::fluent_bit::engine().unwrap();
+        let module = Module::from_file(&engine, plugin_path()).unwrap();
+        (engine, module)
+    })
+}
+
+type Calls = Arc<Mutex<Vec<HttpCall>>>;
+
+/// The module with `config`, its HTTP calls recorded and answered 200.
+fn vm(config: &str) -> Result<(ProxyWasm, Calls), DriverError> {
+    let (engine, module) = module();
+    let calls: Calls = Arc::default();
+    let rec = calls.clone();
+    let up = move |c: &HttpCall| {
+        rec.lock().unwrap().push(c.clone());
+        CallAnswer::Response(HttpResponse::status(200))
+    };
+    let cfg = ProxyWasmConfig { plugin_config: config.as_bytes().to_vec(), ..ProxyWasmConfig::default() };
+    ProxyWasm::new(engine, module, cfg, Box::new(up), 1_732_464_000_000_000_000).map(|v| (v, calls))
+}
+
+const PII_LINES: &str = concat!(
+    r#"{"event": "login_failed", "username": "jose.muller@example.com", "ip_address": "203.0.113.7", "level": "WARN"}"#,
+    "\n",
+    r#"{"event": "payment_failed", "card": "4111 1111 1111 1111", "payload": {"password": "hunter2"}}"#,
+    "\n",
+    "plain text line from bob@example.com with token=abc123\n",
+);
+
+const GATEWAY: &str = r#"{"proxy": {"role": "ingest", "max_body_bytes": 8388608, "on_error": "reject"},
+    "scrub": {"preset": "strict"}, "enrich": {"level": {}, "traceparent": {}}}"#;
+
+fn assert_scrubbed(text: &str) {
+    for secret in [
+        "jose.muller@example.com",
+        "203.0.113.7",
+        "4111 1111 1111 1111",
+        "hunter2",
+        "bob@example.com",
+        "abc123",
+    ] {
+        assert!(!text.contains(secret), "{secret} reached the backend: {text}");
+    }
+    assert!(text.contains("[EMAIL_ADDRESS]") && text.contains("\"level\": \"warning\""), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    serde_json::from_str::<serde_json::Value>(lines[0]).unwrap();
+}
+
+#[test]
+fn ingest_scrubs_ndjson_and_gzip_bodies() {
+    let (mut vm, _) = vm(GATEWAY).unwrap();
+    let mut req = Request::post(
+        "/loki/api/v1/push",
+        &[("content-type", "application/x-ndjson")],
+        PII_LINES.as_bytes().to_vec(),
+    );
+    // Small chunks: the filter pauses until the whole body is buffered.
+    req.chunk_size = 16;
+    let ex = vm.http(req).unwrap();
+    assert!(!ex.local_reply, "{:?}", ex.response);
+    let (headers, body) = ex.forwarded.unwrap();
+    assert!(!headers.iter().any(|(k, _)| k == "content-length"), "content-length was kept: {headers:?}");
+    assert_scrubbed(&String::from_utf8_lossy(&body));
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(PII_LINES.as_bytes()).unwrap();
+    let ex =
+        vm.http(Request::post("/ingest", &[("content-encoding", "gzip")], gz.finish().unwrap())).unwrap();
+    let (_, body) = ex.forwarded.unwrap();
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).unwrap();
+    assert_scrubbed(&String::from_utf8_lossy(&plain));
+
+    assert_eq!(vm.metric("logsift_records_in_total"), 6, "{:?}", vm.metrics());
+    assert!(vm.metric("logsift_redactions_total") >= 10, "{:?}", vm.metrics());
+}
+
+#[test]
+fn ingest_rejects_an_oversized_body_with_413() {
+    let cfg = r#"{"proxy": {"role": "ingest", "max_body_bytes": 1024, "on_error": "reject"}, "scrub": {}}"#;
+    let (mut vm, _) = vm(cfg).unwrap();
+    let big = format!("{{\"m\": \"{}bob@example.com\"}}\n", "x".repeat(4096));
+    let ex = vm.http(Request::post("/ingest", &[], big.into_bytes())).unwrap();
+    assert!(ex.local_reply);
+    assert_eq!(ex.response.status, 413, "{}", String::from_utf8_lossy(&ex.response.body));
+    assert!(String::from_utf8_lossy(&ex.response.body).contains("max_body_bytes"));
+    assert!(ex.forwarded.is_none(), "an oversized body reached the backend");
+}
+
+#[test]
+fn a_bad_config_is_rejected_with_the_field_named() {
+    let err = vm(r#"{"scrub": {"detectors": ["emial"]}}"#).err().expect("a bad config was accepted");
+    let text = err.to_string();
+    assert!(text.contains("proxy_on_configure returned false"), "{text}");
+    assert!(text.contains("scrub.detectors[0]") && text.contains("emial"), "{text}");
+}
+
+#[test]
+fn ingest_answers_400_for_an_unknown_body_format() {
+    let (mut vm, _) = vm(GATEWAY).unwrap();
+    let req = Request::post(
+        "/loki/api/v1/push",
+        &[("content-type", "application/x-protobuf")],
+        b"\x00\x01".to_vec(),
+    );
+    let ex = vm.http(req).unwrap();
+    assert_eq!(ex.response.status, 400, "{}", String::from_utf8_lossy(&ex.response.body));
+    assert!(ex.forwarded.is_none());
+}
+
+/// Every sample, one record per request at the replay clock's time for
+/// it: the records that reach the upstream, the alert events POSTed to
+/// Alertmanager and the module's counters equal the native engine's.
+#[test]
+fn ingest_matches_the_native_engine_on_every_sample() {
+    let config = std::fs::read(root().join("observability/logsift.example.json")).unwrap();
+    for sample in SAMPLES {
+        let input = std::fs::read(root().join("host-test/samples").join(sample)).unwrap();
+        let native = run_native(&config, lines(&input), Clock::GOLDEN, |_| {}).unwrap();
+        let (run, errors) =
+            run_envoy_ingest(&plugin_path(), &config, lines(&input), Clock::GOLDEN, 1, |_| {}).unwrap();
+        assert!(errors.is_empty(), "{sample}: {errors:?}");
+        // Rate-limit summaries go to the proxy's log, not into bodies.
+        let want: Vec<String> = native
+            .records
+            .iter()
+            .filter(|r| !r.starts_with(b"{\"logsift\":\"rate_limit_summary\""))
+            .map(|r| String::from_utf8_lossy(r).into_owned())
+            .collect();
+        let got: Vec<String> = run.records.iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect();
+        assert_eq!(got.len(), want.len(), "{sample}: record counts differ");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "{sample}: record {i} differs between envoy-ingest and native");
+        }
+        assert_eq!(run.signals, native.signals, "{sample}: alert events differ");
+        let (s, n) = (&run.stats, &native.stats);
+        assert_eq!(
+            (s.records_in, s.records_out, s.sampled, s.rate_limited, s.dropped_by_rule),
+            (n.records_in, n.records_out, n.sampled, n.rate_limited, n.dropped_by_rule),
+            "{sample}: counts differ"
+        );
+        let native_red: u64 = native.redactions.iter().map(|(_, n)| n).sum();
+        assert_eq!(run.redactions, vec![("total".to_owned(), native_red)], "{sample}: redactions differ");
+    }
+}
+
+/// Batched bodies (as the CLI sends them) carry the same records.
+#[test]
+fn batched_ingest_keeps_the_same_records() {
+    let config = std::fs::read(root().join("observability/logsift.example.json")).unwrap();
+    let input = std::fs::read(root().join("host-test/samples/envoy-access.ndjson")).unwrap();
+    let one = run_envoy_ingest(&plugin_path(), &config, lines(&input), Clock::GOLDEN, 1, |_| {}).unwrap().0;
+    let many = run_envoy_ingest(&plugin_path(), &config, lines(&input), Clock::GOLDEN, 64, |_| {}).unwrap().0;
+    assert_eq!(one.records, many.records);
+    assert_eq!(one.stats, many.stats);
+}
+
+#[test]
+fn plugin_config_sets_the_role_and_the_clusters() {
+    let cfg = plugin_config_for(br#"{"proxy": {"role": "edge"}, "scrub": {}}"#, "access_log");
+    let v: serde_json::Value = serde_json::from_slice(&cfg).unwrap();
+    assert_eq!(v["proxy"]["role"], "access_log");
+    assert_eq!(v["proxy"]["collector"]["format"], "ndjson");
+    assert!(v["proxy"]["alertmanager"]["cluster"].is_string());
+    assert_eq!(plugin_config_for(b"not json", "ingest"), b"not json");
+}
+
+#[test]
+fn alert_events_are_logged_at_warn() {
+    let (mut vm, _) = vm(r#"{"scrub": {}, "alerts": {"rules": [{"name": "X", "match": [{"field": "event", "equals": "x"}], "window": "1m", "threshold": 1}]}}"#).unwrap();
+    vm.http(Request::post("/ingest", &[], b"{\"event\": \"x\"}\n".to_vec())).unwrap();
+    let logs = vm.take_logs();
+    assert!(logs.iter().any(|(l, m)| *l == level::WARN && m.starts_with("logsift alert: ")), "{logs:?}");
+}
