@@ -420,7 +420,8 @@ impl ProxyWasm {
                 "not a proxy-wasm module: it exports no proxy_abi_version_0_2_1 (or 0_2_0)".into(),
             ));
         }
-        let limits = StoreLimitsBuilder::new().memory_size(cfg.memory_limit).build();
+        let limits =
+            StoreLimitsBuilder::new().memory_size(cfg.memory_limit).trap_on_grow_failure(true).build();
         let mut wasi = WasiCtxBuilder::new();
         wasi.inherit_stderr().inherit_stdout();
         let state = HostState {
