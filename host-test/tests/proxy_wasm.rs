@@ -7,7 +7,6 @@
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
 
 use logsift_host::proxy_wasm::{
     CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request, level, plugin_config_for,
@@ -207,4 +206,70 @@ fn alert_events_are_logged_at_warn() {
     vm.http(Request::post("/ingest", &[], b"{\"event\": \"x\"}\n".to_vec())).unwrap();
     let logs = vm.take_logs();
     assert!(logs.iter().any(|(l, m)| *l == level::WARN && m.starts_with("logsift alert: ")), "{logs:?}");
+}
+
+/// Builds `host-test/fixtures/http-headers` for wasm32-wasip1, in its own
+/// target directory so the build does not wait on the one running the tests.
+fn http_headers_fixture() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let target = target.join("fixtures");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(root())
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "logsift-fixture-http-headers",
+            "--target",
+            "wasm32-wasip1",
+            "--release",
+        ])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo");
+    assert!(out.status.success(), "building the fixture failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    target.join("wasm32-wasip1/release/logsift_fixture_http_headers.wasm")
+}
+
+#[test]
+fn runs_the_sdk_http_headers_example_filter() {
+    let path = http_headers_fixture();
+    let engine = &logsift_host::fluent_bit::engine().unwrap();
+    let module = Module::from_file(engine, &path).unwrap();
+    let up = |_: &HttpCall| CallAnswer::UnknownCluster;
+    let cfg = ProxyWasmConfig { log_level: level::TRACE, ..ProxyWasmConfig::default() };
+    let mut vm = ProxyWasm::new(engine, &module, cfg, Box::new(up), 0).unwrap();
+
+    // /hello: answered by the filter, never reaching the upstream.
+    let ex = vm.http(Request::new("GET", "/hello", &[("user-agent", "curl/8")], Vec::new())).unwrap();
+    assert!(ex.local_reply && ex.forwarded.is_none(), "{ex:?}");
+    assert_eq!(ex.response.status, 200);
+    assert_eq!(ex.response.body, b"Hello, World!\n");
+    assert_eq!(ex.response.header("hello").as_deref(), Some("World"));
+    assert_eq!(ex.response.header("powered-by").as_deref(), Some("proxy-wasm"));
+    let logs: Vec<String> = vm.take_logs().into_iter().map(|(_, m)| m).collect();
+    let id = logs
+        .iter()
+        .find_map(|m| m.strip_suffix(" -> :path: /hello"))
+        .unwrap_or_else(|| panic!("request headers not logged: {logs:?}"))
+        .to_owned();
+    assert!(logs.contains(&format!("{id} -> user-agent: curl/8")), "{logs:?}");
+    assert_eq!(logs.last().unwrap(), &format!("{id} completed."), "on_log must come last: {logs:?}");
+
+    // Anything else: passed on, and the upstream's headers are logged.
+    let mut req = Request::new("GET", "/other", &[], Vec::new());
+    req.response = HttpResponse {
+        status: 200,
+        headers: vec![("server".into(), b"test".to_vec())],
+        body: b"ok".to_vec(),
+        trailers: Vec::new(),
+    };
+    let ex = vm.http(req).unwrap();
+    assert!(!ex.local_reply && ex.forwarded.is_some());
+    assert_eq!((ex.response.status, ex.response.body.as_slice()), (200, &b"ok"[..]));
+    let logs: Vec<String> = vm.take_logs().into_iter().map(|(_, m)| m).collect();
+    assert!(logs.iter().any(|m| m.ends_with(" <- :status: 200")), "{logs:?}");
+    assert!(logs.iter().any(|m| m.ends_with(" <- server: test")), "{logs:?}");
+    assert!(logs.last().unwrap().ends_with(" completed."), "{logs:?}");
 }
