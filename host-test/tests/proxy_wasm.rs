@@ -273,3 +273,156 @@ fn runs_the_sdk_http_headers_example_filter() {
     assert!(logs.iter().any(|m| m.ends_with(" <- server: test")), "{logs:?}");
     assert!(logs.last().unwrap().ends_with(" completed."), "{logs:?}");
 }
+
+/// The plugin configuration of a shipped Envoy config.
+fn shipped_plugin_config(file: &str) -> String {
+    let yaml = std::fs::read_to_string(root().join("observability/envoy").join(file)).unwrap();
+    let start = yaml.find("value: |").unwrap() + "value: |".len();
+    let end = yaml[start..].find("vm_config:").unwrap() + start;
+    yaml[start..end].trim().to_owned()
+}
+
+#[test]
+fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
+    // The app in the test answers 500 for payments, so the alert fires.
+    let cfg = shipped_plugin_config("app-edge.yaml");
+    serde_json::from_str::<serde_json::Value>(&cfg).unwrap();
+    let (mut vm, calls) = vm(&cfg).unwrap();
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let rid = "6f1b3c1e-2a44-4d2b-9d7e-0c1a2b3c4d5e";
+    let mut req = Request::new(
+        "GET",
+        "/api/events/123/tickets?email=bob@example.com&token=s3cr3tvalue",
+        &[
+            ("traceparent", tp),
+            ("user-agent", "pytest/8.0"),
+            ("x-forwarded-for", "203.0.113.7"),
+            ("x-request-id", rid),
+        ],
+        Vec::new(),
+    );
+    req.properties =
+        vec![("xds.cluster_name".into(), "app".into()), ("request.duration".into(), 2_500_000i64.into())];
+    vm.access_log(&req).unwrap();
+    for _ in 0..5 {
+        let mut pay = Request::new("POST", "/api/pay/42", &[("x-request-id", rid)], b"{}".to_vec());
+        pay.response = HttpResponse::status(503);
+        vm.access_log(&pay).unwrap();
+    }
+    assert!(
+        calls.lock().unwrap().iter().all(|c| c.cluster != "logsift_collector"),
+        "batches wait for the timer or a full batch"
+    );
+    // One timer period later the batch goes out.
+    let now = vm.now();
+    vm.set_time(now + 1_000_000_000).unwrap();
+    let calls = calls.lock().unwrap().clone();
+    let mut records = Vec::new();
+    let mut alerts = Vec::new();
+    for c in &calls {
+        assert_eq!(c.header(":method").as_deref(), Some("POST"));
+        let v: serde_json::Value = serde_json::from_slice(&c.body).unwrap();
+        match c.cluster.as_str() {
+            "logsift_collector" => {
+                assert_eq!(c.header(":path").as_deref(), Some("/loki/api/v1/push"));
+                let values = v["streams"][0]["values"].as_array().unwrap();
+                records.extend(values.iter().map(|e| e[1].as_str().unwrap().to_owned()));
+            }
+            "alertmanager" => {
+                assert_eq!(c.header(":path").as_deref(), Some("/api/v2/alerts"));
+                alerts.extend(v.as_array().unwrap().iter().cloned());
+            }
+            other => panic!("call to unknown cluster {other}"),
+        }
+    }
+    assert_eq!(records.len(), 6, "{records:?}");
+    let first: serde_json::Value = serde_json::from_str(&records[0]).unwrap();
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["status_code"], 204);
+    assert_eq!(first["duration_ms"], 2.5);
+    assert_eq!(first["service"], "tixora-edge");
+    assert_eq!(first["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_eq!(first["route"], "/api/events/{id}/tickets");
+    assert_eq!(first["upstream_cluster"], "app");
+    assert_eq!(first["request_id"], rid);
+    for r in &records {
+        for secret in ["bob@example.com", "s3cr3tvalue", "203.0.113.7"] {
+            assert!(!r.contains(secret), "{secret} in an access record: {r}");
+        }
+    }
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["labels"]["alertname"], "PaymentErrors");
+    assert_eq!(alerts[0]["labels"]["severity"], "critical");
+    assert!(alerts[0]["startsAt"].is_string() && alerts[0]["endsAt"].is_string());
+}
+
+/// The record the access logger builds for one Envoy JSON access-log
+/// entry, following the mapping documented at
+/// `logsift_host::proxy_wasm::access_log_request` and the module's
+/// `access_record`: the oracle the native engine runs on.
+fn expected_access_record(e: &serde_json::Value) -> Vec<u8> {
+    let mut m = serde_json::Map::new();
+    let s = |k: &str| e.get(k).and_then(|v| v.as_str()).filter(|v| *v != "-").map(str::to_owned);
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            m.insert(k.into(), v);
+        }
+    };
+    put("method", s("method").map(Into::into));
+    put("path", s("path").map(Into::into));
+    put("authority", s("authority").map(Into::into));
+    put("status_code", e.get("response_code").cloned());
+    put("bytes_received", e.get("bytes_received").cloned());
+    put("bytes_sent", e.get("bytes_sent").cloned());
+    put("duration_ms", e["duration"].as_i64().map(|ms| (ms as f64).into()));
+    put("user_agent", s("user_agent").map(Into::into));
+    let xff = s("x_forwarded_for").and_then(|v| v.split(',').next().map(|x| x.trim().to_owned()));
+    let peer =
+        s("downstream_remote_address").map(|a| a.rsplit_once(':').map_or(a.clone(), |(h, _)| h.to_owned()));
+    put("client_address", xff.or(peer).map(Into::into));
+    put("request_id", s("request_id").map(Into::into));
+    put("traceparent", s("traceparent").map(Into::into));
+    put("upstream_cluster", s("upstream_cluster").map(Into::into));
+    put("route_name", s("route_name").map(Into::into));
+    put("event", Some("http_request".into()));
+    serde_json::to_vec(&m).unwrap()
+}
+
+/// The access-log path on the Envoy sample: the records shipped to the
+/// collector, the alerts and the counts equal the native engine's on the
+/// records the logger builds.
+#[test]
+fn access_log_matches_the_native_engine_on_the_envoy_sample() {
+    let config = std::fs::read(root().join("observability/logsift.example.json")).unwrap();
+    let input = std::fs::read(root().join("host-test/samples/envoy-access.ndjson")).unwrap();
+    let built: Vec<Vec<u8>> =
+        lines(&input).map(|l| expected_access_record(&serde_json::from_slice(l).unwrap())).collect();
+    let native = run_native(&config, built.iter().map(Vec::as_slice), Clock::GOLDEN, |_| {}).unwrap();
+    let (run, errors) = logsift_host::proxy_wasm::run_envoy_log(
+        &plugin_path(),
+        &config,
+        lines(&input),
+        Clock::GOLDEN,
+        |_| {},
+    )
+    .unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    let want: Vec<String> = native
+        .records
+        .iter()
+        .filter(|r| !r.starts_with(b"{\"logsift\":\"rate_limit_summary\""))
+        .map(|r| String::from_utf8_lossy(r).into_owned())
+        .collect();
+    let got: Vec<String> = run.records.iter().map(|r| String::from_utf8_lossy(r).into_owned()).collect();
+    assert!(!got.is_empty());
+    assert_eq!(got.len(), want.len(), "record counts differ");
+    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(g, w, "record {i} differs between envoy-log and native");
+    }
+    assert_eq!(run.signals, native.signals);
+    let (s, n) = (&run.stats, &native.stats);
+    assert_eq!(
+        (s.records_in, s.records_out, s.sampled, s.rate_limited, s.dropped_by_rule),
+        (n.records_in, n.records_out, n.sampled, n.rate_limited, n.dropped_by_rule)
+    );
+}
