@@ -426,3 +426,39 @@ fn access_log_matches_the_native_engine_on_the_envoy_sample() {
         (n.records_in, n.records_out, n.sampled, n.rate_limited, n.dropped_by_rule)
     );
 }
+
+/// `logsift run --host envoy-ingest` prints what native prints (rate-limit
+/// summaries aside: they go to the proxy's log) and writes the same signals.
+#[test]
+fn cli_envoy_ingest_matches_native() {
+    let exe = env!("CARGO_BIN_EXE_logsift");
+    let config = root().join("observability/logsift.example.json");
+    let sample = root().join("host-test/samples/structlog.ndjson");
+    let dir = std::env::temp_dir().join(format!("logsift-pwcli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |host: &str| {
+        let signals = dir.join(format!("{host}.signals"));
+        let out = std::process::Command::new(exe)
+            .args(["run", "--host", host, "--replay-step", "0.05", "--batch-lines", "1", "--config"])
+            .arg(&config)
+            .arg("--signals")
+            .arg(&signals)
+            .arg(&sample)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{host}: {}", String::from_utf8_lossy(&out.stderr));
+        let records: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("{\"logsift\":\"rate_limit_summary\""))
+            .map(str::to_owned)
+            .collect();
+        (records, std::fs::read_to_string(signals).unwrap())
+    };
+    let (native, native_signals) = run("native");
+    let (envoy, envoy_signals) = run("envoy-ingest");
+    assert!(!native.is_empty() && !native_signals.is_empty());
+    assert_eq!(envoy, native);
+    assert_eq!(envoy_signals, native_signals);
+    let _ = std::fs::remove_dir_all(&dir);
+}
