@@ -124,7 +124,7 @@ fn ingest_rejects_an_oversized_body_with_413() {
 
 #[test]
 fn a_bad_config_is_rejected_with_the_field_named() {
-    let err = vm(r#"{"scrub": {"detectors": ["emial"]}}"#).err().expect("a bad config was accepted");
+    let err = vm(r#"{"scrub": {"detectors": ["emial"]}}"#).expect_err("a bad config was accepted");
     let text = err.to_string();
     assert!(text.contains("proxy_on_configure returned false"), "{text}");
     assert!(text.contains("scrub.detectors[0]") && text.contains("emial"), "{text}");
