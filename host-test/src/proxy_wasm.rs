@@ -1659,10 +1659,26 @@ fn finish_run(
     (run, errors)
 }
 
+/// Compiles `plugin` once per process (per path and modification time):
+/// a test or a CLI run that drives the same module again does not pay for
+/// Cranelift twice.
 fn load(plugin: &std::path::Path) -> Result<(Engine, Module), DriverError> {
+    type Cache = HashMap<std::path::PathBuf, (Option<std::time::SystemTime>, Engine, Module)>;
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let mtime = std::fs::metadata(plugin).and_then(|m| m.modified()).ok();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some((t, e, m)) = c.get(plugin)
+        && *t == mtime
+    {
+        return Ok((e.clone(), m.clone()));
+    }
     let engine = crate::fluent_bit::engine()?;
     let module = Module::from_file(&engine, plugin)
         .map_err(|e| DriverError::Setup(format!("{}: {e:#}", plugin.display())))?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(plugin.to_path_buf(), (mtime, engine.clone(), module.clone()));
+    }
     Ok((engine, module))
 }
 

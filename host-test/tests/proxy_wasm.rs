@@ -462,3 +462,18 @@ fn cli_envoy_ingest_matches_native() {
     assert_eq!(envoy_signals, native_signals);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Envoy buffers at most `per_connection_buffer_limit_bytes` (1 MiB by
+/// default) for a filter that pauses on the body: past it the host itself
+/// answers 413, before the module sees the whole body.
+#[test]
+fn the_host_answers_413_past_its_buffer_limit() {
+    let (mut vm, _) = vm(GATEWAY).unwrap();
+    let line = format!("{{\"m\": \"{}\"}}\n", "x".repeat(1000));
+    let body = line.repeat(1100).into_bytes();
+    let ex = vm.http(Request::post("/ingest", &[], body)).unwrap();
+    assert_eq!(ex.response.status, 413);
+    assert_eq!(ex.response.body, b"Payload Too Large");
+    assert!(ex.forwarded.is_none());
+    assert_eq!(vm.metric("logsift_records_in_total"), 0);
+}
