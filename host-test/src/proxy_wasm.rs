@@ -392,6 +392,7 @@ pub struct ProxyWasm {
     root_id: u32,
     next_id: u32,
     next_tick: Option<u64>,
+    armed_period: u32,
     failed: Option<DriverError>,
 }
 
@@ -453,7 +454,15 @@ impl ProxyWasm {
         if instance.get_memory(&mut store, "memory").is_none() {
             return Err(DriverError::Setup("the module exports no memory".into()));
         }
-        let mut vm = ProxyWasm { store, instance, root_id: 1, next_id: 2, next_tick: None, failed: None };
+        let mut vm = ProxyWasm {
+            store,
+            instance,
+            root_id: 1,
+            next_id: 2,
+            next_tick: None,
+            armed_period: 0,
+            failed: None,
+        };
         vm.store.data_mut().restriction = Restriction::Initialize;
         let init = if vm.has("_initialize") { "_initialize" } else { "_start" };
         let r = vm.call::<(), ()>(init, 0, ());
@@ -558,13 +567,16 @@ impl ProxyWasm {
         self.deliver_calls()
     }
 
+    /// Arms the timer with the plugin's period; a new period re-arms it from
+    /// now, and 0 disarms it, as Envoy's `setTickPeriod`.
     fn arm_tick(&mut self) {
         let period = self.store.data().tick_period_ms;
         if period == 0 {
             self.next_tick = None;
-        } else if self.next_tick.is_none() {
+        } else if self.next_tick.is_none() || self.armed_period != period {
             self.next_tick = Some(self.now() + u64::from(period) * 1_000_000);
         }
+        self.armed_period = period;
     }
 
     /// Answers to `proxy_http_call`, to contexts that still exist.

@@ -477,3 +477,56 @@ fn the_host_answers_413_past_its_buffer_limit() {
     assert!(ex.forwarded.is_none());
     assert_eq!(vm.metric("logsift_records_in_total"), 0);
 }
+
+/// The timer and `proxy_http_call`: a minimal module (WAT) that calls a
+/// cluster on every tick and logs the answer's body, which the host
+/// delivers with `proxy_on_http_call_response` after the tick returns.
+#[test]
+fn ticks_and_http_calls_follow_the_driver_clock() {
+    let wat = r#"(module
+      (import "env" "proxy_http_call" (func $call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+      (import "env" "proxy_get_buffer_bytes" (func $buf (param i32 i32 i32 i32 i32) (result i32)))
+      (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+      (import "env" "proxy_set_tick_period_milliseconds" (func $tick (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (global $heap (mut i32) (i32.const 4096))
+      (data (i32.const 100) "up")
+      (data (i32.const 200) "\03\00\00\00\07\00\00\00\04\00\00\00\05\00\00\00\02\00\00\00\0a\00\00\00\02\00\00\00:method\00POST\00:path\00/x\00:authority\00up\00")
+      (data (i32.const 300) "ping")
+      (func (export "proxy_abi_version_0_2_1"))
+      (func (export "proxy_on_memory_allocate") (param $n i32) (result i32) (local $p i32)
+        (local.set $p (global.get $heap))
+        (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+        (local.get $p))
+      (func (export "proxy_on_configure") (param i32 i32) (result i32)
+        (drop (call $tick (i32.const 1000))) (i32.const 1))
+      (func (export "proxy_on_tick") (param i32)
+        (drop (call $call (i32.const 100) (i32.const 2) (i32.const 200) (i32.const 64) (i32.const 300) (i32.const 4)
+                          (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 400))))
+      (func (export "proxy_on_http_call_response") (param $ctx i32) (param $token i32) (param $nh i32) (param $size i32) (param $nt i32)
+        (drop (call $buf (i32.const 4) (i32.const 0) (local.get $size) (i32.const 500) (i32.const 504)))
+        (drop (call $log (i32.const 2) (i32.load (i32.const 500)) (i32.load (i32.const 504))))))"#;
+    let engine = logsift_host::fluent_bit::engine().unwrap();
+    let module = Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+    let calls: Calls = Arc::default();
+    let rec = calls.clone();
+    let up = move |c: &HttpCall| {
+        rec.lock().unwrap().push(c.clone());
+        CallAnswer::Response(HttpResponse { body: b"pong".to_vec(), ..HttpResponse::status(200) })
+    };
+    let mut vm = ProxyWasm::new(&engine, &module, ProxyWasmConfig::default(), Box::new(up), 0).unwrap();
+    vm.set_time(999_000_000).unwrap();
+    assert!(calls.lock().unwrap().is_empty(), "the timer fired early");
+    vm.set_time(1_000_000_000).unwrap();
+    let got = calls.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].cluster.as_str(), got[0].body.as_slice()), ("up", &b"ping"[..]));
+    assert_eq!(got[0].header(":path").as_deref(), Some("/x"));
+    assert_eq!(got[0].timeout_ms, 1000);
+    assert_eq!(vm.take_logs(), vec![(level::INFO, "pong".to_owned())]);
+    // Re-armed from the tick: the next one is a period later.
+    vm.set_time(1_500_000_000).unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 1);
+    vm.set_time(2_000_000_000).unwrap();
+    assert_eq!(calls.lock().unwrap().len(), 2);
+}
