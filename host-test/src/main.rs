@@ -73,9 +73,11 @@ struct RunArgs {
     /// Fluent Bit's `wasm_heap_size` for `--host fluent-bit`, in bytes.
     #[arg(long, default_value_t = 4 << 20)]
     wasm_heap_size: u32,
-    /// Lines per request body for `--host envoy-ingest`.
-    #[arg(long, default_value_t = 100)]
-    batch_lines: usize,
+    /// Lines per request body for `--host envoy-ingest` (default 100; 1
+    /// with `--replay-step`, since the module reads the clock once per body
+    /// and a replay gives every line its own time).
+    #[arg(long)]
+    batch_lines: Option<usize>,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -180,7 +182,10 @@ fn run_envoy_host(
     let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_proxy_wasm.wasm"));
     let result = match args.host {
         Host::EnvoyLog => proxy_wasm::run_envoy_log(&plugin, config, records, clock, tick),
-        _ => proxy_wasm::run_envoy_ingest(&plugin, config, records, clock, args.batch_lines, tick),
+        _ => {
+            let batch = args.batch_lines.unwrap_or(if args.replay_step.is_some() { 1 } else { 100 });
+            proxy_wasm::run_envoy_ingest(&plugin, config, records, clock, batch, tick)
+        }
     };
     let (run, errors) = result.map_err(|e| e.to_string())?;
     for e in errors.iter().take(10) {
