@@ -31,6 +31,10 @@
 //!   Envoy; shared queues and gRPC answer `Unimplemented` (12): logsift does
 //!   not use them, and the SDK turns that status into a trap naming it.
 //!
+//! [`run_envoy_ingest`] and [`run_envoy_log`] drive our module over log
+//! lines for the CLI and the parity tests; [`access_log_request`] documents
+//! how an Envoy JSON access-log entry becomes a request.
+//!
 //! Limits: an epoch deadline per callback and a memory cap; a trap, a
 //! deadline or the cap gives a [`DriverError::Trap`] naming the callback,
 //! after which the VM is failed (Envoy stops using it too).
@@ -250,7 +254,8 @@ pub struct Request {
     pub response: HttpResponse,
     /// Properties beyond the ones derived from the headers (Envoy's stream
     /// info: `source.address`, `xds.cluster_name`, `request.duration`, …),
-    /// keyed by their dotted path (`source.address`).
+    /// keyed by their dotted path (`source.address`). Without them, the
+    /// addresses are 127.0.0.1 placeholders and the duration is 0.
     pub properties: Vec<(String, Property)>,
 }
 
@@ -1510,8 +1515,18 @@ fn property(s: &mut HostState, path: &str) -> Option<Vec<u8>> {
     }
 }
 
-/// Property values an access-log request carries, from an Envoy JSON
-/// access-log line (the field names of Envoy's default JSON format).
+/// The request an Envoy JSON access-log entry describes (the field names
+/// of Istio's and Envoy's usual JSON format; `-` is treated as absent):
+///
+/// | entry field | becomes |
+/// |---|---|
+/// | `method`, `path`, `authority` | `:method`, `:path`, `:authority` (and `request.*`) |
+/// | `response_code` | the response status (`response.code`) |
+/// | `user_agent`, `x_forwarded_for`, `request_id`, `traceparent`, `referer` | request headers |
+/// | `bytes_received`, `bytes_sent` | `request.size`, `response.size` |
+/// | `duration` (ms) | `request.duration` (ns) |
+/// | `downstream_remote_address` | `source.address` |
+/// | `upstream_cluster`, `route_name`, `upstream_host`, `protocol` | `xds.cluster_name`, `xds.route_name`, `upstream.address`, `request.protocol` |
 pub fn access_log_request(entry: &serde_json::Value) -> Request {
     let s = |k: &str| entry.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let n =
