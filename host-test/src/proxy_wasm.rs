@@ -1726,6 +1726,8 @@ pub fn run_envoy_ingest<'a>(
     let (up, rec) = recording_upstream();
     let cfg = ProxyWasmConfig {
         plugin_config: plugin_config_for(config, "ingest"),
+        // The bodies are ours, not a client's: only the module's own
+        // `proxy.max_body_bytes` applies, not a listener's buffer limit.
         buffer_limit: usize::MAX,
         ..ProxyWasmConfig::default()
     };
