@@ -530,3 +530,56 @@ fn ticks_and_http_calls_follow_the_driver_clock() {
     vm.set_time(2_000_000_000).unwrap();
     assert_eq!(calls.lock().unwrap().len(), 2);
 }
+
+#[test]
+fn edge_role_assigns_and_echoes_request_ids() {
+    let (mut vm, _) = vm(&shipped_plugin_config("app-edge-filter.yaml")).unwrap();
+    let ex = vm.http(Request::new("GET", "/", &[("traceparent", "00-bad")], Vec::new())).unwrap();
+    let (sent, _) = ex.forwarded.unwrap();
+    let sent_id =
+        sent.iter().find(|(k, _)| k == "x-request-id").map(|(_, v)| String::from_utf8_lossy(v).into_owned());
+    let generated = ex.response.header("x-request-id").unwrap_or_default();
+    assert_eq!(generated.len(), 36, "no generated x-request-id: {:?}", ex.response.headers);
+    assert_eq!(generated.as_bytes()[14], b'4', "not a UUIDv4: {generated}");
+    assert_eq!(sent_id.as_deref(), Some(generated.as_str()), "the upstream saw another id");
+    assert!(!sent.iter().any(|(k, _)| k == "traceparent"), "an invalid traceparent was passed on");
+    let again = vm.http(Request::new("GET", "/", &[], Vec::new())).unwrap();
+    assert_ne!(again.response.header("x-request-id").unwrap_or_default(), generated, "request ids repeat");
+    let own =
+        vm.http(Request::new("GET", "/", &[("x-request-id", "client-supplied-42")], Vec::new())).unwrap();
+    assert_eq!(own.response.header("x-request-id").as_deref(), Some("client-supplied-42"));
+}
+
+#[test]
+fn ingest_scrubs_loki_push_and_otlp_json() {
+    let (mut vm, _) = vm(GATEWAY).unwrap();
+    let loki = serde_json::json!({"streams": [{"stream": {"job": "app"}, "values": [
+        ["1732464000000000000", "{\"event\": \"signup\", \"email\": \"zoe@example.com\"}", {"user": "bob@example.com"}],
+        ["1732464000000000001", "login from 203.0.113.7 password=hunter2"]
+    ]}]});
+    let json = [("content-type", "application/json")];
+    let ex = vm.http(Request::post("/loki/api/v1/push", &json, loki.to_string().into_bytes())).unwrap();
+    let loki_out: serde_json::Value = serde_json::from_slice(&ex.forwarded.unwrap().1).unwrap();
+    assert_eq!(loki_out["streams"][0]["values"].as_array().unwrap().len(), 2, "{loki_out}");
+    let otlp = serde_json::json!({"resourceLogs": [{"resource": {}, "scopeLogs": [{"scope": {}, "logRecords": [
+        {"timeUnixNano": "1732464000000000000", "severityText": "ERROR",
+         "body": {"stringValue": "card 4111 1111 1111 1111 declined for jose@example.com"},
+         "attributes": [{"key": "user.email", "value": {"stringValue": "jose@example.com"}}, {"key": "route", "value": {"stringValue": "/pay"}}]}
+    ]}]}]});
+    let ex = vm.http(Request::post("/v1/logs", &json, otlp.to_string().into_bytes())).unwrap();
+    let otlp_out: serde_json::Value = serde_json::from_slice(&ex.forwarded.unwrap().1).unwrap();
+    let rec = &otlp_out["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0];
+    assert_eq!(rec["attributes"][1]["value"]["stringValue"], "/pay");
+    for out in [loki_out.to_string(), otlp_out.to_string()] {
+        for secret in [
+            "zoe@example.com",
+            "bob@example.com",
+            "203.0.113.7",
+            "hunter2",
+            "4111 1111 1111 1111",
+            "jose@example.com",
+        ] {
+            assert!(!out.contains(secret), "{secret} reached the backend: {out}");
+        }
+    }
+}
