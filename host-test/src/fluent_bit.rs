@@ -219,7 +219,7 @@ fn instantiate(engine: &Engine, module: &Module, cfg: &FluentBitConfig) -> Resul
         wasi.preopened_dir(dir, &guest, FsPerms::ReadOnly)
             .map_err(|e| DriverError::Setup(format!("accessible_paths {}: {e}", dir.display())))?;
     }
-    let limits = StoreLimitsBuilder::new().memory_size(cfg.memory_limit).build();
+    let limits = StoreLimitsBuilder::new().memory_size(cfg.memory_limit).trap_on_grow_failure(true).build();
     let mut store = Store::new(engine, HostState { wasi: wasi.build_p1(), limits });
     store.limiter(|s| &mut s.limits);
     store.set_epoch_deadline((cfg.timeout.as_millis() / 10).max(1) as u64);

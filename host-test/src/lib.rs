@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fluent_bit;
+pub mod proxy_wasm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,8 @@ impl DriverError {
         let why = match e.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::Interrupt) => "ran past its deadline".to_owned(),
             Some(t) => format!("trapped: {t}"),
+            // StoreLimits with `trap_on_grow_failure`.
+            None if text.contains("forcing trap when growing memory") => "hit the memory limit".to_owned(),
             None => "failed".to_owned(),
         };
         DriverError::Trap(format!("plugin {why} ({text})"))

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! logsift run --host native --config observability/logsift.example.json app.log
+//! logsift run --host envoy-log --config observability/logsift.example.json access.ndjson
 //! logsift schema > logsift.schema.json
 //! ```
 
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use logsift_host::fluent_bit::FluentBitConfig;
-use logsift_host::{Clock, Run, dist_dir, lines, run_fluent_bit, run_native};
+use logsift_host::{Clock, Run, dist_dir, lines, proxy_wasm, run_fluent_bit, run_native};
 
 #[derive(Parser)]
 #[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
@@ -35,6 +36,14 @@ enum Host {
     Native,
     /// `dist/logsift_fluent_bit.wasm` as Fluent Bit's filter_wasm runs it.
     FluentBit,
+    /// `dist/logsift_proxy_wasm.wasm` as an Envoy HTTP filter in the
+    /// `ingest` role: lines are POSTed as NDJSON bodies, the records are the
+    /// bodies' lines as they reach the upstream.
+    EnvoyIngest,
+    /// `dist/logsift_proxy_wasm.wasm` as an Envoy access logger: each input
+    /// line, an Envoy JSON access-log entry, is one request; the records are
+    /// what the logger ships to its collector.
+    EnvoyLog,
 }
 
 #[derive(clap::Args)]
@@ -64,6 +73,11 @@ struct RunArgs {
     /// Fluent Bit's `wasm_heap_size` for `--host fluent-bit`, in bytes.
     #[arg(long, default_value_t = 4 << 20)]
     wasm_heap_size: u32,
+    /// Lines per request body for `--host envoy-ingest` (default 100; 1
+    /// with `--replay-step`, since the module reads the clock once per body
+    /// and a replay gives every line its own time).
+    #[arg(long)]
+    batch_lines: Option<usize>,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -115,6 +129,7 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Host::Native => run_native(&config, records, clock, tick)
             .map_err(|e| format!("{}: {e}", args.config.display()))?,
         Host::FluentBit => run_fluent_bit_host(args, &config, records, clock, tick)?,
+        Host::EnvoyIngest | Host::EnvoyLog => run_envoy_host(args, &config, records, clock, tick)?,
     };
     if progress {
         eprintln!();
@@ -153,6 +168,30 @@ fn run_fluent_bit_host(
     }
     let (records, counts) = (run.records, run.counts);
     Ok(Run { records, host_counts: Some(counts), ..Run::default() })
+}
+
+/// The proxy-wasm module in the role the host names (the config's `proxy`
+/// section is kept, with its role set).
+fn run_envoy_host(
+    args: &RunArgs,
+    config: &[u8],
+    records: Vec<&[u8]>,
+    clock: Clock,
+    tick: impl FnMut(usize),
+) -> Result<Run, String> {
+    let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_proxy_wasm.wasm"));
+    let result = match args.host {
+        Host::EnvoyLog => proxy_wasm::run_envoy_log(&plugin, config, records, clock, tick),
+        _ => {
+            let batch = args.batch_lines.unwrap_or(if args.replay_step.is_some() { 1 } else { 100 });
+            proxy_wasm::run_envoy_ingest(&plugin, config, records, clock, batch, tick)
+        }
+    };
+    let (run, errors) = result.map_err(|e| e.to_string())?;
+    for e in errors.iter().take(10) {
+        eprintln!("logsift: envoy: {e}");
+    }
+    Ok(run)
 }
 
 fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {

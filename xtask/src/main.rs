@@ -193,7 +193,8 @@ fn demo() -> Result<(), String> {
     let out_dir = target_dir().join("demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     println!("\nlogsift demo — config {}", rel(&config));
-    for (sample, host) in SAMPLES.iter().flat_map(|s| [(s, "native"), (s, "fluent-bit")]) {
+    for (sample, host) in SAMPLES.iter().flat_map(|s| [(s, "native"), (s, "fluent-bit"), (s, "envoy-ingest")])
+    {
         let input = samples.join(sample);
         let out_path = out_dir.join(format!("{sample}.{host}.out"));
         let sig_path = out_dir.join(format!("{sample}.{host}.signals.ndjson"));
@@ -225,7 +226,7 @@ fn demo() -> Result<(), String> {
                 );
             }
         }
-        if host == "native" {
+        if host != "fluent-bit" {
             println!("  full output: {}  signals: {}", rel(&out_path), rel(&sig_path));
         } else {
             println!("  full output: {} (alerts ride on records as the `alert` field)", rel(&out_path));
