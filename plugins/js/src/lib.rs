@@ -112,7 +112,7 @@ impl JsPipeline {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "string | object")] config: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "PipelineOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PipelineOptions")] options: Option<js_sys::Object>,
     ) -> Result<JsPipeline, JsValue> {
         let text = if let Some(s) = config.as_string() {
             s

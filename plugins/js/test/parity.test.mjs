@@ -1,18 +1,14 @@
 // The JS package against the native engine: the same samples and configs
 // through `logsift run --host native` and through the nodejs build must give
 // byte-identical records, signals and metrics.
-//
-// The native binary is $LOGSIFT_BIN when set (xtask builds it), else
-// `cargo run --release -p logsift-host`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from 'logsift';
-import { REPO, lines } from './util.mjs';
+import { REPO, lines, native } from './support/util.mjs';
 
 const SAMPLES = ['structlog.ndjson', 'envoy-access.ndjson', 'nginx-combined.log', 'sshd-syslog.log'];
 const EXAMPLE = join(REPO, 'observability/logsift.example.json');
@@ -24,17 +20,6 @@ const NATIVE_SEED = 0x5eedn;
 
 const scratch = mkdtempSync(join(tmpdir(), 'logsift-js-parity-'));
 process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
-
-function native(args) {
-  const bin = process.env.LOGSIFT_BIN;
-  const [cmd, pre] = bin ? [bin, []] : ['cargo', ['run', '--quiet', '--release', '-p', 'logsift-host', '--']];
-  return execFileSync(cmd, [...pre, 'run', '--host', 'native', ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
 
 function sample(name) {
   return join(REPO, 'host-test/samples', name);
