@@ -8,7 +8,8 @@
 //!   wasm targets), the whole test suite, and a build of the benchmarks.
 //!
 //! Other tasks: `dist` (the plugins into `dist/`, the JS package and its
-//! playground into `dist/js/`, see `js.rs`), `schema` (rewrite
+//! playground into `dist/js/`, see `js.rs`), `test-js` (only the JS
+//! package's build, clippy and tests), `schema` (rewrite
 //! `observability/logsift.schema.json`), `bench` (full criterion run). Under `CI=true` a missing tool is an error,
 //! never a skip.
 
@@ -30,9 +31,10 @@ fn main() -> ExitCode {
         "test" => test(),
         "schema" => schema(),
         "dist" => dist().and_then(|()| js_dist()),
+        "test-js" => js_dist().and_then(|()| js_clippy()).and_then(|()| js_test()),
         "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|dist|schema|bench>");
+            eprintln!("usage: cargo xtask <demo|test|dist|test-js|schema|bench>");
             return ExitCode::FAILURE;
         }
     };
