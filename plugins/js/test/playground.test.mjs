@@ -191,6 +191,30 @@ test('a bad config is reported with the field it names', async () => {
   assert.equal(await error.getAttribute('data-path'), 'scrub.detectors[0]');
 });
 
+test('in the browser, the default seed comes from crypto.getRandomValues and the clock from Date.now', async () => {
+  const got = await page.evaluate(async () => {
+    const m = await import('/pkg/web/logsift_js.js');
+    await m.default();
+    const config = { enrich: { request_id: { generate: true } }, alerts: { rules: [{ name: 'Any', match: [{ field: 'a', equals: 1 }], threshold: 1 }] } };
+    const run = () => {
+      const p = new m.Pipeline(config);
+      const id = JSON.parse(p.process('{"a": 1}')).request_id;
+      return { id, startsAt: p.signals()[0].startsAt };
+    };
+    const before = Date.now();
+    return { runs: [run(), run()], before, after: Date.now() };
+  });
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const [a, b] = got.runs;
+  assert.match(a.id, uuid);
+  assert.match(b.id, uuid);
+  assert.notEqual(a.id, b.id, 'two pipelines without a seed draw different ids');
+  for (const r of got.runs) {
+    const t = Date.parse(r.startsAt);
+    assert.ok(t >= got.before - 1 && t <= got.after, `${r.startsAt} within the call`);
+  }
+});
+
 test('the page logged no errors', () => {
   assert.deepEqual(problems, []);
 });
