@@ -7,12 +7,18 @@
 //! - `cargo xtask test`: every check CI runs — formatting, clippy (host and
 //!   wasm targets), the whole test suite, and a build of the benchmarks.
 //!
-//! Other tasks: `schema` (rewrite `observability/logsift.schema.json`),
-//! `bench` (full criterion run). Under `CI=true` a missing tool is an error,
+//! Other tasks: `dist` (the plugins into `dist/`, the JS package and its
+//! playground into `dist/js/`, see `js.rs`), `test-js` (only the JS
+//! package's build, clippy and tests), `schema` (rewrite
+//! `observability/logsift.schema.json`), `bench` (full criterion run). Under `CI=true` a missing tool is an error,
 //! never a skip.
+
+mod js;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+use js::{js_clippy, js_dist, js_test};
 
 const WASM_TARGETS: &[&str] = &["wasm32-wasip1", "wasm32-wasip2", "wasm32-unknown-unknown"];
 const SAMPLES: &[&str] =
@@ -24,10 +30,11 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "schema" => schema(),
-        "dist" => dist(),
+        "dist" => dist().and_then(|()| js_dist()),
+        "test-js" => js_dist().and_then(|()| js_clippy()).and_then(|()| js_test()),
         "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|dist|schema|bench>");
+            eprintln!("usage: cargo xtask <demo|test|dist|test-js|schema|bench>");
             return ExitCode::FAILURE;
         }
     };
@@ -130,16 +137,19 @@ fn test() -> Result<(), String> {
         c.args(["clippy", "-p", "logsift-core", "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
-    // The host tests load the built plugins from dist/.
+    // The host tests load the built plugins from dist/; the JS tests, the package.
     dist()?;
+    js_dist()?;
     for (package, target) in PLUGINS {
         let mut c = cargo();
         c.args(["clippy", "-p", package, "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
+    js_clippy()?;
     let mut t = cargo();
     t.args(["test", "--workspace"]);
     run(t)?;
+    js_test()?;
     // Benches build in CI so they never rot; full runs are `cargo xtask bench`.
     let mut b = cargo();
     b.args(["bench", "--workspace", "--no-run"]);
