@@ -609,3 +609,26 @@ fn ingest_sampling_is_binomial_and_matches_the_engine() {
         .collect();
     assert_eq!(kept, expected);
 }
+
+/// A body past Envoy's default 1 MiB buffer but within `max_body_bytes`
+/// reaches the module (the shipped listener raises Envoy's limit) and
+/// arrives scrubbed and whole.
+#[test]
+fn ingest_takes_bodies_up_to_max_body_bytes() {
+    let Some(bin) = envoy() else { return };
+    let up = Upstream::start();
+    let (port, admin) = (free_port(), free_port());
+    let envoy = start(&bin, &config("ingest-gateway.yaml", port, admin, up.port, None), "bigbody").unwrap();
+    let line =
+        format!("{{\"event\": \"bulk\", \"user\": \"ana@example.com\", \"pad\": \"{}\"}}\n", "x".repeat(200));
+    let n = (3 << 20) / line.len();
+    let body = line.repeat(n);
+    let (status, _) =
+        http(envoy.port, "POST", "/ingest", &[("content-type", "application/x-ndjson")], body.as_bytes())
+            .unwrap();
+    assert_eq!(status, 204);
+    let got = up.bodies.lock().unwrap().concat();
+    let text = String::from_utf8_lossy(&got);
+    assert_eq!(text.lines().count(), n);
+    assert!(!text.contains("ana@example.com") && text.contains("[EMAIL_ADDRESS]"));
+}
