@@ -49,7 +49,7 @@ pub use alerts::AlertEvent;
 pub use config::{Config, ConfigError, schema_json};
 pub use ctx::Ctx;
 pub use scrub::{DetectorName, Format};
-pub use stats::Stats;
+pub use stats::{Metric, MetricKind, Stats, prometheus_text};
 
 use alerts::Alerts;
 use enrich::Enricher;
@@ -251,9 +251,14 @@ impl Pipeline {
             .map_or_else(Vec::new, |s| s.redactions().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
+    /// Every counter and gauge, one entry per sample, families adjacent.
+    pub fn metrics(&self) -> Vec<Metric> {
+        stats::metrics(self)
+    }
+
     /// Every counter in the Prometheus text exposition format (0.0.4).
     pub fn metrics_text(&self) -> String {
-        stats::prometheus(self)
+        prometheus_text(&self.metrics())
     }
 }
 

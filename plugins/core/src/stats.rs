@@ -40,68 +40,91 @@ impl Stats {
     }
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+/// Whether a metric only grows or can go up and down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Only grows while the pipeline lives.
+    Counter,
+    /// Can go up and down.
+    Gauge,
 }
 
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}");
-    let _ = writeln!(out, "# TYPE {name} {kind}");
+impl MetricKind {
+    /// The Prometheus `# TYPE` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+        }
+    }
 }
 
-pub(crate) fn prometheus(p: &Pipeline) -> String {
+/// One sample of one metric family: what a Prometheus exposition prints as
+/// `name{labels} value`. Hosts that export metrics their own way (the
+/// component's `metrics` call, proxy-wasm counters) start from these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    /// Family name, such as `logsift_records_in_total`.
+    pub name: String,
+    /// Family help text.
+    pub help: String,
+    /// Family type.
+    pub kind: MetricKind,
+    /// Label names and values.
+    pub labels: Vec<(String, String)>,
+    /// Current value.
+    pub value: f64,
+}
+
+/// Builds the samples of one family.
+struct Families(Vec<Metric>);
+
+impl Families {
+    fn push(&mut self, name: &str, kind: MetricKind, help: &str, labels: &[(&str, &str)], value: u64) {
+        self.0.push(Metric {
+            name: name.to_owned(),
+            help: help.to_owned(),
+            kind,
+            labels: labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            value: value as f64,
+        });
+    }
+}
+
+pub(crate) fn metrics(p: &Pipeline) -> Vec<Metric> {
+    use MetricKind::{Counter, Gauge};
     let s = p.stats();
-    let mut o = String::with_capacity(2048);
-    family(&mut o, "logsift_records_in_total", "counter", "Records processed.");
-    let _ = writeln!(o, "logsift_records_in_total {}", s.records_in);
-    family(&mut o, "logsift_records_out_total", "counter", "Records passed on.");
-    let _ = writeln!(o, "logsift_records_out_total {}", s.records_out);
-    family(&mut o, "logsift_records_dropped_total", "counter", "Records not passed on, by reason.");
+    let mut m = Families(Vec::with_capacity(64));
+    m.push("logsift_records_in_total", Counter, "Records processed.", &[], s.records_in);
+    m.push("logsift_records_out_total", Counter, "Records passed on.", &[], s.records_out);
     for (reason, n) in [("sampled", s.sampled), ("rate_limited", s.rate_limited), ("rule", s.dropped_by_rule)]
     {
-        let _ = writeln!(o, "logsift_records_dropped_total{{reason=\"{reason}\"}} {n}");
+        let help = "Records not passed on, by reason.";
+        m.push("logsift_records_dropped_total", Counter, help, &[("reason", reason)], n);
     }
-    family(&mut o, "logsift_records_emitted_total", "counter", "Summary records made by logsift.");
-    let _ = writeln!(o, "logsift_records_emitted_total {}", s.records_emitted);
-    family(
-        &mut o,
-        "logsift_parse_fallbacks_total",
-        "counter",
-        "Records that looked like JSON but were not; scrubbed as text.",
-    );
-    let _ = writeln!(o, "logsift_parse_fallbacks_total {}", s.parse_fallbacks);
-    family(&mut o, "logsift_bytes_in_total", "counter", "Record bytes processed.");
-    let _ = writeln!(o, "logsift_bytes_in_total {}", s.bytes_in);
-    family(&mut o, "logsift_bytes_out_total", "counter", "Record bytes passed on.");
-    let _ = writeln!(o, "logsift_bytes_out_total {}", s.bytes_out);
-    family(&mut o, "logsift_redactions_total", "counter", "Values redacted, by detector.");
+    let help = "Summary records made by logsift.";
+    m.push("logsift_records_emitted_total", Counter, help, &[], s.records_emitted);
+    let help = "Records that looked like JSON but were not; scrubbed as text.";
+    m.push("logsift_parse_fallbacks_total", Counter, help, &[], s.parse_fallbacks);
+    m.push("logsift_bytes_in_total", Counter, "Record bytes processed.", &[], s.bytes_in);
+    m.push("logsift_bytes_out_total", Counter, "Record bytes passed on.", &[], s.bytes_out);
     for (d, n) in p.redactions() {
-        let _ = writeln!(o, "logsift_redactions_total{{detector=\"{}\"}} {n}", escape(&d));
+        let help = "Values redacted, by detector.";
+        m.push("logsift_redactions_total", Counter, help, &[("detector", &d)], n);
     }
     if let Some(a) = &p.alerts {
-        family(&mut o, "logsift_alert_matches_total", "counter", "Records matching an alert rule.");
-        for (rule, _, m, _, _) in a.counters() {
-            let _ = writeln!(o, "logsift_alert_matches_total{{rule=\"{}\"}} {m}", escape(rule));
+        for (rule, _, n, _, _) in a.counters() {
+            let help = "Records matching an alert rule.";
+            m.push("logsift_alert_matches_total", Counter, help, &[("rule", rule)], n);
         }
-        family(
-            &mut o,
-            "logsift_alert_signals_total",
-            "counter",
-            "Alert events sent, by rule, severity and status.",
-        );
         for (rule, sev, _, fired, resolved) in a.counters() {
             for (status, n) in [("firing", fired), ("resolved", resolved)] {
-                let _ = writeln!(
-                    o,
-                    "logsift_alert_signals_total{{rule=\"{}\",severity=\"{}\",status=\"{status}\"}} {n}",
-                    escape(rule),
-                    escape(sev)
-                );
+                let help = "Alert events sent, by rule, severity and status.";
+                let labels = [("rule", rule), ("severity", sev), ("status", status)];
+                m.push("logsift_alert_signals_total", Counter, help, &labels, n);
             }
         }
     }
-    family(&mut o, "logsift_state_keys", "gauge", "Keys held by stateful stages.");
-    family(&mut o, "logsift_state_evictions_total", "counter", "Keys evicted to keep state bounded.");
     let mut state = Vec::new();
     if let Some(sm) = &p.sample {
         state.push(("rate_limit", sm.state()));
@@ -109,9 +132,46 @@ pub(crate) fn prometheus(p: &Pipeline) -> String {
     if let Some(a) = &p.alerts {
         state.push(("alerts", a.state()));
     }
-    for (stage, (keys, evicted)) in state {
-        let _ = writeln!(o, "logsift_state_keys{{stage=\"{stage}\"}} {keys}");
-        let _ = writeln!(o, "logsift_state_evictions_total{{stage=\"{stage}\"}} {evicted}");
+    // One family's samples stay together, as the exposition format requires.
+    for (stage, (keys, _)) in &state {
+        let help = "Keys held by stateful stages.";
+        m.push("logsift_state_keys", Gauge, help, &[("stage", stage)], *keys as u64);
+    }
+    for (stage, (_, evicted)) in &state {
+        let help = "Keys evicted to keep state bounded.";
+        m.push("logsift_state_evictions_total", Counter, help, &[("stage", stage)], *evicted);
+    }
+    m.0
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Renders samples in the Prometheus text exposition format (0.0.4):
+/// `# HELP` and `# TYPE` once per family, then its samples. Samples of one
+/// family must be adjacent, as [`crate::Pipeline::metrics`] returns them.
+pub fn prometheus_text(metrics: &[Metric]) -> String {
+    let mut o = String::with_capacity(64 * metrics.len());
+    let mut family: Option<&str> = None;
+    for m in metrics {
+        if family != Some(m.name.as_str()) {
+            let _ = writeln!(o, "# HELP {} {}", m.name, m.help.replace('\\', "\\\\").replace('\n', "\\n"));
+            let _ = writeln!(o, "# TYPE {} {}", m.name, m.kind.as_str());
+            family = Some(m.name.as_str());
+        }
+        o.push_str(&m.name);
+        if !m.labels.is_empty() {
+            o.push('{');
+            for (i, (k, v)) in m.labels.iter().enumerate() {
+                if i > 0 {
+                    o.push(',');
+                }
+                let _ = write!(o, "{k}=\"{}\"", escape(v));
+            }
+            o.push('}');
+        }
+        let _ = writeln!(o, " {}", m.value);
     }
     o
 }
