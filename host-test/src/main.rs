@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! logsift run --host native --config observability/logsift.example.json app.log
+//! logsift run --host component --config observability/logsift.example.json app.log
 //! logsift schema > logsift.schema.json
 //! ```
 
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use logsift_host::fluent_bit::FluentBitConfig;
-use logsift_host::{Clock, Run, dist_dir, lines, run_fluent_bit, run_native};
+use logsift_host::{Clock, Run, dist_dir, lines, run_component, run_fluent_bit, run_native};
 
 #[derive(Parser)]
 #[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
@@ -35,6 +36,9 @@ enum Host {
     Native,
     /// `dist/logsift_fluent_bit.wasm` as Fluent Bit's filter_wasm runs it.
     FluentBit,
+    /// `dist/logsift_component.wasm` (wit/logsift.wit) in a wasmtime
+    /// component embedder, in batches of `--batch` records.
+    Component,
 }
 
 #[derive(clap::Args)]
@@ -64,6 +68,10 @@ struct RunArgs {
     /// Fluent Bit's `wasm_heap_size` for `--host fluent-bit`, in bytes.
     #[arg(long, default_value_t = 4 << 20)]
     wasm_heap_size: u32,
+    /// Records per `process` call for `--host component`; with
+    /// `--replay-step`, a batch is processed at the time of its first record.
+    #[arg(long, default_value_t = 256)]
+    batch: usize,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -115,6 +123,21 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Host::Native => run_native(&config, records, clock, tick)
             .map_err(|e| format!("{}: {e}", args.config.display()))?,
         Host::FluentBit => run_fluent_bit_host(args, &config, records, clock, tick)?,
+        Host::Component => {
+            let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_component.wasm"));
+            let run = run_component(&plugin, &config, records, clock, args.batch, tick)
+                .map_err(|e| format!("{}: {e}", plugin.display()))?;
+            for e in run.errors.iter().take(10) {
+                eprintln!("logsift: component: {e}");
+            }
+            Run {
+                records: run.records,
+                signals: run.signals,
+                metrics: run.metrics,
+                host_counts: Some(run.counts),
+                ..Run::default()
+            }
+        }
     };
     if progress {
         eprintln!();
@@ -185,6 +208,10 @@ fn print_stats(run: &Run, bytes: usize, secs: f64) {
             "records: in {} out {} dropped by the module {} lost to errors {}",
             c.records_in, c.records_out, c.dropped, c.errors
         );
+        // Only hosts that hand out signals apart from records fill metrics.
+        if !run.metrics.is_empty() {
+            eprintln!("signals: {}", run.signals.len());
+        }
         eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
         return;
     }
