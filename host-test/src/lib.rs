@@ -11,6 +11,7 @@
 
 pub mod component;
 pub mod fluent_bit;
+pub mod serve;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
