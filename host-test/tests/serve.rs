@@ -238,16 +238,19 @@ fn bodies_over_the_limit_get_413() {
     s.shutdown();
 }
 
+/// (path, body) of each request a receiver got.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// A real HTTP receiver on 127.0.0.1 that records what it is sent.
 struct Receiver {
     addr: std::net::SocketAddr,
-    got: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    got: Received,
 }
 
 fn receiver() -> Receiver {
     let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
     let addr = server.server_addr().to_ip().unwrap();
-    let got = Arc::new(Mutex::new(Vec::new()));
+    let got: Received = Arc::new(Mutex::new(Vec::new()));
     let store = got.clone();
     std::thread::spawn(move || {
         for mut req in server.incoming_requests() {
