@@ -315,3 +315,29 @@ fn a_forward_target_that_is_down_gets_502_and_is_counted() {
     assert_eq!(metric(&m, "logsift_serve_forwarded_records_total"), Some(0.0));
     s.shutdown();
 }
+
+/// Vector can't be installed here, so the shipped config is checked against
+/// what the server serves: the sink posts to the default listen address and
+/// route with gzip, in batches under the body limit, and the source listens
+/// where the documented `--forward` URL points.
+#[test]
+fn the_vector_config_matches_the_server() {
+    let dir = root().join("observability/vector");
+    let yaml = std::fs::read_to_string(dir.join("vector.yaml")).unwrap();
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let value = |key: &str| -> Vec<String> {
+        yaml.lines()
+            .filter_map(|l| l.trim().strip_prefix(key)?.strip_prefix(':').map(|v| v.trim().to_owned()))
+            .collect()
+    };
+    let defaults = ServeOptions::default();
+    assert_eq!(value("uri"), [format!("http://{}/v1/process", defaults.listen)]);
+    assert_eq!(value("compression"), ["gzip"]);
+    let max_bytes: usize = value("max_bytes")[0].parse().unwrap();
+    assert!(max_bytes < defaults.max_body);
+    let (address, path) = (&value("address")[0], &value("path")[0]);
+    let forward = format!("--forward http://{address}{path}");
+    assert!(readme.contains(&forward), "README does not show {forward}");
+    assert!(yaml.contains(&forward), "vector.yaml does not show {forward}");
+    assert!(readme.contains("0.17"), "README must say Vector has no Wasm transform since 0.17");
+}
