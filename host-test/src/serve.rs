@@ -35,6 +35,9 @@ use tiny_http::{Header, Method, Request, Response};
 use crate::component::{ComponentConfig, ComponentFilter, ComponentPlugin};
 use crate::{Clock, DriverError, lines};
 
+/// Most of a refused body read and discarded before answering.
+const LINGER_BYTES: u64 = 16 << 20;
+
 /// Alert events kept for `GET /v1/signals`.
 pub const SIGNALS_KEPT: usize = 1000;
 
@@ -325,7 +328,13 @@ fn handle(shared: &Shared, mut req: Request) {
         }
         (Method::Post, "/v1/process") => match read_body(shared, &mut req) {
             Ok(body) => process(shared, req, &body),
-            Err((code, msg)) => text(shared, req, code, &msg),
+            Err((code, msg)) => {
+                // Read on (up to a bound) before answering, so closing the
+                // connection does not reset it and lose the answer while the
+                // client is still sending.
+                let _ = std::io::copy(&mut req.as_reader().take(LINGER_BYTES), &mut std::io::sink());
+                text(shared, req, code, &msg)
+            }
         },
         (_, "/healthz" | "/metrics" | "/v1/signals" | "/v1/process") => {
             text(shared, req, 405, "method not allowed")

@@ -228,8 +228,10 @@ fn bodies_over_the_limit_get_413() {
     // A body without Content-Length (chunked) is cut at the limit too.
     let mut conn = std::net::TcpStream::connect(s.addr()).unwrap();
     let chunk = format!("{:x}\r\n{}\r\n", big.len(), String::from_utf8_lossy(&big));
-    write!(conn, "POST /v1/process HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}0\r\n\r\n")
-        .unwrap();
+    let request = format!(
+        "POST /v1/process HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}0\r\n\r\n"
+    );
+    conn.write_all(request.as_bytes()).unwrap();
     let mut resp = String::new();
     conn.read_to_string(&mut resp).unwrap();
     assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
