@@ -1,7 +1,8 @@
 //! Each `.wasm` through its harness driver next to the native engine, on the
 //! same records in the same run: the cost of the Wasm boundary and of the
-//! host's copying. `cargo xtask dist` first, then
-//! `cargo bench -p logsift-benches --bench hosts`.
+//! host's copying. The component runs in batches of [`BATCH`] records, and
+//! `logsift serve` takes the same batches as NDJSON POSTs over loopback.
+//! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -9,8 +10,14 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logsift_benches::{root, sample_lines};
 use logsift_core::{Ctx, Outcome, Pipeline};
+use logsift_host::component::{ComponentConfig, ComponentPlugin};
 use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
 use logsift_host::fluent_bit_record;
+use logsift_host::serve::{ServeOptions, Server};
+
+/// Records per component call and per `serve` request.
+const BATCH: usize = 256;
+const STRICT: &str = r#"{"scrub": {"preset": "strict"}}"#;
 
 fn hosts(c: &mut Criterion) {
     let records: Vec<Vec<u8>> =
@@ -56,6 +63,56 @@ fn hosts(c: &mut Criterion) {
         });
     } else {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the Fluent Bit module", wasm.display());
+    }
+
+    let wasm = root().join("dist/logsift_component.wasm");
+    if wasm.exists() {
+        let engine = engine().expect("engine");
+        let plugin = ComponentPlugin::from_file(&engine, &wasm).expect("component");
+        let mut f = plugin.instantiate(&ComponentConfig::default(), false).expect("instance");
+        f.configure(STRICT).expect("call").expect("config");
+        g.bench_function("component_strict", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for chunk in records.chunks(BATCH) {
+                    for o in f.process(black_box(chunk)).expect("process") {
+                        if let Outcome::Keep(o) = o {
+                            n += o.len();
+                        }
+                    }
+                }
+                n
+            })
+        });
+
+        let server = Server::start(
+            &plugin,
+            ServeOptions { listen: "127.0.0.1:0".into(), config: STRICT.into(), ..ServeOptions::default() },
+        )
+        .expect("serve");
+        let url = format!("http://{}/v1/process", server.addr());
+        let bodies: Vec<Vec<u8>> = records
+            .chunks(BATCH)
+            .map(|c| {
+                let mut b = c.join(&b'\n');
+                b.push(b'\n');
+                b
+            })
+            .collect();
+        let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().build());
+        g.bench_function("serve_strict", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for body in &bodies {
+                    let mut resp = agent.post(&url).send(black_box(body.as_slice())).expect("post");
+                    n += resp.body_mut().read_to_vec().expect("body").len();
+                }
+                n
+            })
+        });
+        server.shutdown();
+    } else {
+        eprintln!("{} is missing: run `cargo xtask dist` to bench the component", wasm.display());
     }
     g.finish();
 }

@@ -5,12 +5,14 @@
 //!
 //! Drivers: `native` calls the engine directly. The wasmtime drivers for the
 //! built `.wasm` files (proxy-wasm, Fluent Bit, component) plug in here with
-//! the same [`Run`] result, so every host can be compared with `native`.
+//! a [`HostRun`] result, so every host can be compared with `native`.
 
 #![forbid(unsafe_code)]
 
+pub mod component;
 pub mod fluent_bit;
 pub mod proxy_wasm;
+pub mod serve;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,17 @@ pub enum Clock {
         /// Seconds between records.
         step: f64,
     },
+    /// The replay clock as a batch host sees it: records come in batches of
+    /// `size`, and every record of a batch is at the time of its first one
+    /// (`start + (i - i % size) * step`).
+    ReplayBatches {
+        /// Unix seconds of the first record.
+        start: f64,
+        /// Seconds between records.
+        step: f64,
+        /// Records per batch.
+        size: usize,
+    },
 }
 
 impl Clock {
@@ -41,6 +54,10 @@ impl Clock {
         match self {
             Clock::Wall => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64),
             Clock::Replay { start, step } => ((start + *step * i as f64) * 1e9) as u64,
+            Clock::ReplayBatches { start, step, size } => {
+                let first = i - i % (*size).max(1);
+                ((start + *step * first as f64) * 1e9) as u64
+            }
         }
     }
 }
@@ -207,7 +224,94 @@ pub fn run_fluent_bit<'a>(
         }
         on_record(i);
     }
-    Ok(HostRun { records: out, counts, errors })
+    Ok(HostRun { records: out, counts, errors, ..HostRun::default() })
+}
+
+/// Runs `records` through the logsift component (`wit/logsift.wit`),
+/// compiling it from `plugin`; see [`run_component_with`].
+pub fn run_component<'a>(
+    plugin: &Path,
+    config: &[u8],
+    records: impl IntoIterator<Item = &'a [u8]>,
+    clock: Clock,
+    batch: usize,
+    on_record: impl FnMut(usize),
+) -> Result<HostRun, DriverError> {
+    let engine = fluent_bit::engine()?;
+    let plugin = component::ComponentPlugin::from_file(&engine, plugin)?;
+    run_component_with(
+        &plugin,
+        &component::ComponentConfig::default(),
+        config,
+        records,
+        clock,
+        batch,
+        on_record,
+    )
+}
+
+/// Runs `records` through an instance of a compiled component, `batch`
+/// records per `process` call; each batch is processed at the clock's time
+/// of its first record (compare with [`Clock::ReplayBatches`] natively).
+/// Kept records come out in order, each batch followed by the summary
+/// records it released. A call that fails loses its batch (counted in
+/// `errors`), and a fresh instance takes over, as an embedder would do.
+/// A config the component rejects is a [`DriverError::Setup`] naming the field.
+pub fn run_component_with<'a>(
+    plugin: &component::ComponentPlugin,
+    limits: &component::ComponentConfig,
+    config: &[u8],
+    records: impl IntoIterator<Item = &'a [u8]>,
+    clock: Clock,
+    batch: usize,
+    mut on_record: impl FnMut(usize),
+) -> Result<HostRun, DriverError> {
+    let config =
+        std::str::from_utf8(config).map_err(|e| DriverError::Setup(format!("config: not UTF-8 ({e})")))?;
+    let start = |first: usize| -> Result<component::ComponentFilter, DriverError> {
+        let mut f = plugin.instantiate(limits, clock != Clock::Wall)?;
+        f.set_time(clock.nanos(first));
+        f.configure(config)?.map_err(|e| DriverError::Setup(format!("config rejected: {e}")))?;
+        Ok(f)
+    };
+    let mut f = start(0)?;
+    let records: Vec<&[u8]> = records.into_iter().collect();
+    let mut run = HostRun::default();
+    for (b, chunk) in records.chunks(batch.max(1)).enumerate() {
+        let first = b * batch.max(1);
+        f.set_time(clock.nanos(first));
+        let owned: Vec<Vec<u8>> = chunk.iter().map(|r| r.to_vec()).collect();
+        run.counts.records_in += chunk.len() as u64;
+        let result = f.process(&owned).and_then(|outs| Ok((outs, f.take_emitted()?, f.take_signals()?)));
+        match result {
+            Ok((outs, emitted, signals)) => {
+                for o in outs {
+                    match o {
+                        Outcome::Keep(bytes) => {
+                            run.counts.records_out += 1;
+                            run.records.push(bytes.into_owned());
+                        }
+                        Outcome::Drop(_) => run.counts.dropped += 1,
+                    }
+                }
+                run.records.extend(emitted);
+                run.signals.extend(signals);
+            }
+            Err(e) => {
+                run.counts.errors += chunk.len() as u64;
+                run.errors.push(format!("records {}..={}: {e}", first + 1, first + chunk.len()));
+                f = start(first + chunk.len())?;
+            }
+        }
+        for i in first..first + chunk.len() {
+            on_record(i);
+        }
+    }
+    f.finish()?;
+    run.records.extend(f.take_emitted()?);
+    run.signals.extend(f.take_signals()?);
+    run.metrics = logsift_core::prometheus_text(&f.metrics()?);
+    Ok(run)
 }
 
 /// What a run through a `.wasm` host produced.
@@ -219,4 +323,9 @@ pub struct HostRun {
     pub counts: HostCounts,
     /// One line per failed call.
     pub errors: Vec<String>,
+    /// Alert events, for hosts that hand them out apart from records.
+    pub signals: Vec<AlertEvent>,
+    /// The plugin's own Prometheus exposition at the end, for hosts that
+    /// can read it; empty otherwise.
+    pub metrics: String,
 }

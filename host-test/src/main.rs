@@ -3,6 +3,8 @@
 //! ```text
 //! logsift run --host native --config observability/logsift.example.json app.log
 //! logsift run --host envoy-log --config observability/logsift.example.json access.ndjson
+//! logsift run --host component --config observability/logsift.example.json app.log
+//! logsift serve --config logsift.json --listen 127.0.0.1:8686 --forward http://127.0.0.1:8687/
 //! logsift schema > logsift.schema.json
 //! ```
 
@@ -12,8 +14,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use logsift_host::component::ComponentPlugin;
 use logsift_host::fluent_bit::FluentBitConfig;
-use logsift_host::{Clock, Run, dist_dir, lines, proxy_wasm, run_fluent_bit, run_native};
+use logsift_host::serve::{ServeOptions, Server};
+use logsift_host::{Clock, Run, dist_dir, lines, proxy_wasm, run_component, run_fluent_bit, run_native};
 
 #[derive(Parser)]
 #[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
@@ -26,8 +30,38 @@ struct Cli {
 enum Cmd {
     /// Process NDJSON or text lines; kept records go to stdout, one per line.
     Run(RunArgs),
+    /// Serve the component over HTTP: POST NDJSON to /v1/process, get the
+    /// kept records back (and forwarded with --forward); GET /metrics,
+    /// /v1/signals, /healthz. A sidecar for Vector and other HTTP pipelines.
+    Serve(ServeArgs),
     /// Print the JSON Schema of the config document.
     Schema,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on: loopback by default; an interface address or
+    /// 0.0.0.0 to take requests from the LAN.
+    #[arg(long, default_value = "127.0.0.1:8686")]
+    listen: String,
+    /// The config document (JSON).
+    #[arg(long)]
+    config: PathBuf,
+    /// The component to load (default: dist/logsift_component.wasm).
+    #[arg(long)]
+    plugin: Option<PathBuf>,
+    /// Largest request body in bytes, before and after gzip decoding (413 beyond).
+    #[arg(long, default_value_t = 8 << 20)]
+    max_body: usize,
+    /// POST processed NDJSON to this URL too (such as Vector's http_server source).
+    #[arg(long)]
+    forward: Option<String>,
+    /// POST alert events to this Alertmanager (base URL; /api/v2/alerts is appended).
+    #[arg(long)]
+    alertmanager: Option<String>,
+    /// Tries per outgoing POST before it counts as failed.
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -44,6 +78,9 @@ enum Host {
     /// line, an Envoy JSON access-log entry, is one request; the records are
     /// what the logger ships to its collector.
     EnvoyLog,
+    /// `dist/logsift_component.wasm` (wit/logsift.wit) in a wasmtime
+    /// component embedder, in batches of `--batch` records.
+    Component,
 }
 
 #[derive(clap::Args)]
@@ -78,6 +115,10 @@ struct RunArgs {
     /// and a replay gives every line its own time).
     #[arg(long)]
     batch_lines: Option<usize>,
+    /// Records per `process` call for `--host component`; with
+    /// `--replay-step`, a batch is processed at the time of its first record.
+    #[arg(long, default_value_t = 256)]
+    batch: usize,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -89,6 +130,13 @@ fn main() -> ExitCode {
             print!("{}", logsift_core::schema_json());
             ExitCode::SUCCESS
         }
+        Cmd::Serve(args) => match serve(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("logsift serve: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Run(args) => match run(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -97,6 +145,27 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+fn serve(args: &ServeArgs) -> Result<(), String> {
+    let config =
+        std::fs::read_to_string(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    let path = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_component.wasm"));
+    let engine = logsift_host::fluent_bit::engine().map_err(|e| e.to_string())?;
+    let plugin = ComponentPlugin::from_file(&engine, &path).map_err(|e| e.to_string())?;
+    let opts = ServeOptions {
+        listen: args.listen.clone(),
+        config,
+        max_body: args.max_body,
+        forward: args.forward.clone(),
+        alertmanager: args.alertmanager.clone(),
+        retries: args.retries,
+        ..ServeOptions::default()
+    };
+    let server = Server::start(&plugin, opts).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    eprintln!("logsift serve: listening on http://{} (POST /v1/process)", server.addr());
+    server.wait();
+    Ok(())
 }
 
 fn run(args: &RunArgs) -> Result<(), String> {
@@ -130,6 +199,21 @@ fn run(args: &RunArgs) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", args.config.display()))?,
         Host::FluentBit => run_fluent_bit_host(args, &config, records, clock, tick)?,
         Host::EnvoyIngest | Host::EnvoyLog => run_envoy_host(args, &config, records, clock, tick)?,
+        Host::Component => {
+            let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_component.wasm"));
+            let run = run_component(&plugin, &config, records, clock, args.batch, tick)
+                .map_err(|e| format!("{}: {e}", plugin.display()))?;
+            for e in run.errors.iter().take(10) {
+                eprintln!("logsift: component: {e}");
+            }
+            Run {
+                records: run.records,
+                signals: run.signals,
+                metrics: run.metrics,
+                host_counts: Some(run.counts),
+                ..Run::default()
+            }
+        }
     };
     if progress {
         eprintln!();
@@ -224,6 +308,10 @@ fn print_stats(run: &Run, bytes: usize, secs: f64) {
             "records: in {} out {} dropped by the module {} lost to errors {}",
             c.records_in, c.records_out, c.dropped, c.errors
         );
+        // Only hosts that hand out signals apart from records fill metrics.
+        if !run.metrics.is_empty() {
+            eprintln!("signals: {}", run.signals.len());
+        }
         eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
         return;
     }

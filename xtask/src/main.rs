@@ -158,8 +158,12 @@ fn test() -> Result<(), String> {
 }
 
 /// Every plugin: (package, target); the artefact is named after the package.
-const PLUGINS: &[(&str, &str)] =
-    &[("logsift-fluent-bit", "wasm32-wasip1"), ("logsift-proxy-wasm", "wasm32-wasip1")];
+/// wasm32-wasip2 builds are components already (rustc runs wit-component).
+const PLUGINS: &[(&str, &str)] = &[
+    ("logsift-fluent-bit", "wasm32-wasip1"),
+    ("logsift-proxy-wasm", "wasm32-wasip1"),
+    ("logsift-component", "wasm32-wasip2"),
+];
 
 /// Builds every plugin with the `wasm` profile into `dist/`.
 fn dist() -> Result<(), String> {
