@@ -302,12 +302,34 @@ pub struct Exchange {
 /// A metric the plugin defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metric {
-    /// Its name (Envoy shows it as `wasmcustom.<name>`).
+    /// Its name as defined (Envoy keeps it as `wasmcustom.<name>`).
     pub name: String,
     /// 0 counter, 1 gauge, 2 histogram.
     pub kind: u32,
     /// Counter or gauge value; for a histogram, the last recorded value.
     pub value: i64,
+}
+
+impl Metric {
+    /// The name split the way Envoy's `stats_tags` split it: each leading
+    /// Istio-style `label=.=value;.;` becomes a tag, the rest is the
+    /// family (`detector=.=JWT;.;logsift_redactions_total` is
+    /// `logsift_redactions_total` with `detector="JWT"`).
+    pub fn series(&self) -> (&str, Vec<(&str, &str)>) {
+        let mut rest = self.name.as_str();
+        let mut labels = Vec::new();
+        while let Some((tag, tail)) = rest.split_once(";.;") {
+            let Some((k, v)) = tag.split_once("=.=") else { break };
+            labels.push((k, v));
+            rest = tail;
+        }
+        (rest, labels)
+    }
+
+    /// The value of `label`, if the name carries it.
+    pub fn label(&self, label: &str) -> Option<&str> {
+        self.series().1.into_iter().find(|(k, _)| *k == label).map(|(_, v)| v)
+    }
 }
 
 /// Per-stream data the host keeps.
@@ -813,9 +835,19 @@ impl ProxyWasm {
         &self.store.data().metrics
     }
 
-    /// The value of metric `name` (0 when undefined).
+    /// The value of metric family `name` summed over its labels, as
+    /// `sum(name)` in PromQL (0 when undefined).
     pub fn metric(&self, name: &str) -> i64 {
-        self.metrics().iter().find(|m| m.name == name).map_or(0, |m| m.value)
+        self.metrics().iter().filter(|m| m.series().0 == name).map(|m| m.value).sum()
+    }
+
+    /// The value of the series of family `name` whose `label` is `value`.
+    pub fn metric_where(&self, name: &str, label: &str, value: &str) -> i64 {
+        self.metrics()
+            .iter()
+            .filter(|m| m.series().0 == name && m.label(label) == Some(value))
+            .map(|m| m.value)
+            .sum()
     }
 
     /// The guest's linear memory size in bytes.
@@ -1651,12 +1683,14 @@ fn finish_run(
     mut errors: Vec<String>,
 ) -> (crate::Run, Vec<String>) {
     let m = |n: &str| vm.metric(n).max(0) as u64;
+    let dropped =
+        |reason: &str| vm.metric_where("logsift_records_dropped_total", "reason", reason).max(0) as u64;
     let stats = logsift_core::Stats {
         records_in: m("logsift_records_in_total"),
         records_out: m("logsift_records_out_total"),
-        sampled: m("logsift_records_dropped_sampled_total"),
-        rate_limited: m("logsift_records_dropped_rate_limited_total"),
-        dropped_by_rule: m("logsift_records_dropped_rule_total"),
+        sampled: dropped("sampled"),
+        rate_limited: dropped("rate_limited"),
+        dropped_by_rule: dropped("rule"),
         ..logsift_core::Stats::default()
     };
     let counts = crate::HostCounts {
@@ -1665,21 +1699,36 @@ fn finish_run(
         dropped: stats.sampled + stats.rate_limited + stats.dropped_by_rule,
         errors: m("logsift_errors_total"),
     };
-    // Envoy's /stats/prometheus names for the plugin's metrics.
+    // The plugin's metrics as Envoy's /stats/prometheus shows them with the
+    // shipped configs' stats_tags: custom-namespace names without the
+    // `envoy_wasmcustom_` prefix, labels extracted, one TYPE line a family.
     let mut metrics = String::new();
+    let mut typed = std::collections::HashSet::new();
+    let mut redactions = Vec::new();
     for x in vm.metrics() {
-        let kind = ["counter", "gauge", "histogram"].get(x.kind as usize).copied().unwrap_or("untyped");
-        metrics.push_str(&format!(
-            "# TYPE envoy_wasmcustom_{0} {kind}\nenvoy_wasmcustom_{0} {1}\n",
-            x.name, x.value
-        ));
+        let (family, labels) = x.series();
+        if typed.insert(family) {
+            let kind = ["counter", "gauge", "histogram"].get(x.kind as usize).copied().unwrap_or("untyped");
+            metrics.push_str(&format!("# TYPE {family} {kind}\n"));
+        }
+        let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+        if labels.is_empty() {
+            metrics.push_str(&format!("{family} {}\n", x.value));
+        } else {
+            metrics.push_str(&format!("{family}{{{}}} {}\n", labels.join(","), x.value));
+        }
+        if family == "logsift_redactions_total"
+            && let Some(detector) = x.label("detector")
+        {
+            redactions.push((detector.to_owned(), x.value.max(0) as u64));
+        }
     }
     errors.extend(rec.errors.iter().cloned());
     let run = crate::Run {
         records,
         signals: rec.signals.clone(),
         metrics,
-        redactions: vec![("total".into(), m("logsift_redactions_total"))],
+        redactions,
         stats,
         host_counts: Some(counts),
     };
