@@ -62,6 +62,8 @@ struct HostState {
 struct MemoryCap {
     limit: usize,
     largest: usize,
+    /// A growth was refused during the current call.
+    refused: bool,
 }
 
 impl ResourceLimiter for MemoryCap {
@@ -74,6 +76,8 @@ impl ResourceLimiter for MemoryCap {
         let ok = desired <= self.limit;
         if ok {
             self.largest = self.largest.max(desired);
+        } else {
+            self.refused = true;
         }
         Ok(ok)
     }
@@ -148,7 +152,7 @@ impl ComponentPlugin {
         if let Some(c) = &clock {
             wasi.wall_clock(c.clone());
         }
-        let limits = MemoryCap { limit: cfg.memory_limit, largest: 0 };
+        let limits = MemoryCap { limit: cfg.memory_limit, largest: 0, refused: false };
         let state = HostState { wasi: wasi.build(), table: ResourceTable::new(), limits };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -174,6 +178,30 @@ impl std::fmt::Debug for ComponentFilter {
 }
 
 impl ComponentFilter {
+    /// Runs one export under a fresh deadline. A failure names the export,
+    /// and a trap after a refused memory growth (a Rust guest aborts when
+    /// allocation fails) is reported as the memory limit it is.
+    fn call<T>(
+        &mut self,
+        export: &str,
+        f: impl FnOnce(&wit::Guest, &mut Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<T, DriverError> {
+        self.store.set_epoch_deadline(self.ticks);
+        self.store.data_mut().limits.refused = false;
+        let r = f(self.filter.logsift_filter_pipeline(), &mut self.store);
+        r.map_err(|e| {
+            let cap = &self.store.data().limits;
+            match DriverError::trap(e) {
+                DriverError::Trap(m) if cap.refused => DriverError::Trap(format!(
+                    "{export}: plugin hit the memory limit of {} MiB ({m})",
+                    cap.limit >> 20
+                )),
+                DriverError::Trap(m) => DriverError::Trap(format!("{export}: {m}")),
+                other => other,
+            }
+        })
+    }
+
     /// Sets the replay clock (nanoseconds since the Unix epoch); no effect
     /// on an instance that reads the machine's clock.
     pub fn set_time(&mut self, unix_nanos: u64) {
@@ -185,19 +213,13 @@ impl ComponentFilter {
     /// `configure`: the outer error is the driver's, the inner one the
     /// component's verdict on the config, naming the field.
     pub fn configure(&mut self, config: &str) -> Result<Result<(), ConfigError>, DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        let r = self.filter.logsift_filter_pipeline().call_configure(&mut self.store, config);
-        Ok(r.map_err(DriverError::trap)?.map_err(|e| ConfigError::new(e.path, e.message)))
+        let r = self.call("configure", |g, s| g.call_configure(s, config))?;
+        Ok(r.map_err(|e| ConfigError::new(e.path, e.message)))
     }
 
     /// `process`: one outcome per record, checked to be so.
     pub fn process(&mut self, records: &[Vec<u8>]) -> Result<Vec<Outcome<'static>>, DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        let out = self
-            .filter
-            .logsift_filter_pipeline()
-            .call_process(&mut self.store, records)
-            .map_err(DriverError::trap)?;
+        let out = self.call("process", |g, s| g.call_process(s, records))?;
         if out.len() != records.len() {
             return Err(DriverError::Guest(format!(
                 "process returned {} outcomes for {} records",
@@ -220,18 +242,12 @@ impl ComponentFilter {
 
     /// `take-emitted`: rate-limit summary records.
     pub fn take_emitted(&mut self) -> Result<Vec<Vec<u8>>, DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        self.filter.logsift_filter_pipeline().call_take_emitted(&mut self.store).map_err(DriverError::trap)
+        self.call("take-emitted", |g, s| g.call_take_emitted(s))
     }
 
     /// `take-signals`, as the engine's own [`AlertEvent`]s.
     pub fn take_signals(&mut self) -> Result<Vec<AlertEvent>, DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        let events = self
-            .filter
-            .logsift_filter_pipeline()
-            .call_take_signals(&mut self.store)
-            .map_err(DriverError::trap)?;
+        let events = self.call("take-signals", |g, s| g.call_take_signals(s))?;
         Ok(events
             .into_iter()
             .map(|e| AlertEvent {
@@ -247,22 +263,18 @@ impl ComponentFilter {
 
     /// `tick`.
     pub fn tick(&mut self) -> Result<(), DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        self.filter.logsift_filter_pipeline().call_tick(&mut self.store).map_err(DriverError::trap)
+        self.call("tick", |g, s| g.call_tick(s))
     }
 
     /// `finish`.
     pub fn finish(&mut self) -> Result<(), DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        self.filter.logsift_filter_pipeline().call_finish(&mut self.store).map_err(DriverError::trap)
+        self.call("finish", |g, s| g.call_finish(s))
     }
 
     /// `metrics`, as the engine's own [`Metric`]s (render them with
     /// [`logsift_core::prometheus_text`]).
     pub fn metrics(&mut self) -> Result<Vec<Metric>, DriverError> {
-        self.store.set_epoch_deadline(self.ticks);
-        let list =
-            self.filter.logsift_filter_pipeline().call_metrics(&mut self.store).map_err(DriverError::trap)?;
+        let list = self.call("metrics", |g, s| g.call_metrics(s))?;
         Ok(list
             .into_iter()
             .map(|m| Metric {

@@ -1,11 +1,14 @@
-//! Plugins that misbehave, written as WAT: they trap, loop forever or grow
-//! memory without bound, in the Fluent Bit driver and the proxy-wasm
-//! driver. Each must end in a clear `DriverError` within its deadline, and
-//! the harness must not hang.
+//! Plugins that misbehave: they trap, loop forever or grow memory without
+//! bound, in the Fluent Bit and proxy-wasm drivers (modules written as WAT)
+//! and the component driver (`fixtures/bad-component`, a Rust component of
+//! the logsift WIT world). Each must end in a clear `DriverError` within its
+//! deadline, and the harness must not hang.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use logsift_host::DriverError;
+use logsift_host::component::{ComponentConfig, ComponentPlugin};
 use logsift_host::fluent_bit::{FluentBit, FluentBitConfig, engine};
 use logsift_host::proxy_wasm::{CallAnswer, HttpCall, ProxyWasm, ProxyWasmConfig, Request};
 use wasmtime::Module;
@@ -148,4 +151,42 @@ fn only_logging_is_allowed_during_initialize() {
         text.contains("_initialize") && text.contains("env.proxy_set_tick_period_milliseconds"),
         "{text}"
     );
+}
+
+/// Builds `host-test/fixtures/bad-component` for wasm32-wasip2, in its own
+/// target directory so the build does not wait on the one running the tests.
+fn bad_component() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target = target.join("fixtures");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", "logsift-fixture-bad-component", "--target", "wasm32-wasip2", "--release"])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo");
+    assert!(out.status.success(), "building the fixture failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    target.join("wasm32-wasip2/release/logsift_fixture_bad_component.wasm")
+}
+
+#[test]
+fn component_driver_stops_bad_plugins() {
+    let plugin = ComponentPlugin::from_file(&engine().unwrap(), &bad_component()).unwrap();
+    let cfg = ComponentConfig { timeout: TIMEOUT, memory_limit: MEMORY_LIMIT };
+    for kind in ["trap", "loop", "hog"] {
+        let mut f = plugin.instantiate(&cfg, true).unwrap();
+        f.configure(kind).unwrap().unwrap();
+        let started = Instant::now();
+        let err = f.process(&[br#"{"m": 1}"#.to_vec()]).expect_err(kind);
+        check(kind, err, started, "process");
+        // The instance is poisoned after a trap, and says so.
+        let again = f.process(&[b"x".to_vec()]).expect_err("a trapped instance ran again");
+        assert!(again.to_string().contains("process"), "{again}");
+    }
+    // A well-behaved call through the same fixture passes records on, so
+    // the failures above are the misbehaviour and not the fixture.
+    let mut f = plugin.instantiate(&cfg, true).unwrap();
+    f.configure("keep").unwrap().unwrap();
+    assert_eq!(f.process(&[b"x".to_vec()]).unwrap().len(), 1);
 }
