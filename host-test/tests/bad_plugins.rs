@@ -162,7 +162,15 @@ fn bad_component() -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = std::process::Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--quiet", "-p", "logsift-fixture-bad-component", "--target", "wasm32-wasip2", "--release"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "logsift-fixture-bad-component",
+            "--target",
+            "wasm32-wasip2",
+            "--release",
+        ])
         .env("CARGO_TARGET_DIR", &target)
         .output()
         .expect("cargo");

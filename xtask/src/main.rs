@@ -140,6 +140,12 @@ fn test() -> Result<(), String> {
         c.args(["clippy", "-p", "logsift-core", "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
+    // Each adapter on the target it ships for (the JS package in js_clippy).
+    for (package, target) in PLUGINS.iter().chain(&[("logsift-fixture-bad-component", "wasm32-wasip2")]) {
+        let mut c = cargo();
+        c.args(["clippy", "-p", package, "--target", target, "--", "-D", "warnings"]);
+        run(c)?;
+    }
     // The host tests load the built plugins from dist/; the JS tests, the package.
     dist()?;
     js_dist()?;
