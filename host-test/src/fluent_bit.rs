@@ -108,6 +108,11 @@ pub fn engine() -> Result<Engine, DriverError> {
     let mut c = wasmtime::Config::new();
     c.epoch_interruption(true);
     c.max_wasm_stack(2 << 20);
+    // `LOGSIFT_PERFMAP=1` writes /tmp/perf-<pid>.map, so `perf record` can
+    // name the plugin's functions when profiling a driver.
+    if std::env::var_os("LOGSIFT_PERFMAP").is_some() {
+        c.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let engine = Engine::new(&c).map_err(DriverError::setup)?;
     let weak = engine.weak();
     std::thread::spawn(move || {

@@ -198,6 +198,14 @@ fn batched_ingest_keeps_the_same_records() {
     assert_eq!(one.stats, many.stats);
 }
 
+/// Envoy compiles the module in every worker's VM; the size budget is 1.5 MB
+/// (BENCHMARKS.md has the figures and the profile that meets it).
+#[test]
+fn the_module_stays_within_its_size_budget() {
+    let size = std::fs::metadata(plugin_path()).unwrap().len();
+    assert!(size <= 1_500_000, "dist/logsift_proxy_wasm.wasm is {size} bytes, over the 1.5 MB budget");
+}
+
 #[test]
 fn plugin_config_sets_the_role_and_the_clusters() {
     let cfg = plugin_config_for(br#"{"proxy": {"role": "edge"}, "scrub": {}}"#, "access_log");
