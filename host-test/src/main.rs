@@ -115,10 +115,11 @@ struct RunArgs {
     /// and a replay gives every line its own time).
     #[arg(long)]
     batch_lines: Option<usize>,
-    /// Records per `process` call for `--host component`; with
-    /// `--replay-step`, a batch is processed at the time of its first record.
-    #[arg(long, default_value_t = 256)]
-    batch: usize,
+    /// Records per `process` call for `--host component` (default 256; 1
+    /// with `--replay-step`, since a batch is processed at the time of its
+    /// first record and a replay gives every line its own time).
+    #[arg(long)]
+    batch: Option<usize>,
     /// Input files; stdin when none.
     inputs: Vec<PathBuf>,
 }
@@ -201,7 +202,8 @@ fn run(args: &RunArgs) -> Result<(), String> {
         Host::EnvoyIngest | Host::EnvoyLog => run_envoy_host(args, &config, records, clock, tick)?,
         Host::Component => {
             let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_component.wasm"));
-            let run = run_component(&plugin, &config, records, clock, args.batch, tick)
+            let batch = args.batch.unwrap_or(if args.replay_step.is_some() { 1 } else { 256 });
+            let run = run_component(&plugin, &config, records, clock, batch, tick)
                 .map_err(|e| format!("{}: {e}", plugin.display()))?;
             for e in run.errors.iter().take(10) {
                 eprintln!("logsift: component: {e}");

@@ -443,8 +443,11 @@ fn access_log_matches_the_native_engine_on_the_envoy_sample() {
     );
 }
 
-/// `logsift run --host envoy-ingest` prints what native prints (rate-limit
-/// summaries aside: they go to the proxy's log) and writes the same signals.
+/// `logsift run --host envoy-ingest` (and `--host component`) under a
+/// replay prints what native prints (rate-limit summaries aside: they go to
+/// the proxy's log) and writes the same signals. No batch flags: under
+/// `--replay-step` both default to one record per call, so every record is
+/// processed at its own time.
 #[test]
 fn cli_envoy_ingest_matches_native() {
     let exe = env!("CARGO_BIN_EXE_logsift");
@@ -455,7 +458,7 @@ fn cli_envoy_ingest_matches_native() {
     let run = |host: &str| {
         let signals = dir.join(format!("{host}.signals"));
         let out = std::process::Command::new(exe)
-            .args(["run", "--host", host, "--replay-step", "0.05", "--batch-lines", "1", "--config"])
+            .args(["run", "--host", host, "--replay-step", "0.05", "--config"])
             .arg(&config)
             .arg("--signals")
             .arg(&signals)
@@ -476,6 +479,9 @@ fn cli_envoy_ingest_matches_native() {
     assert!(!native.is_empty() && !native_signals.is_empty());
     assert_eq!(envoy, native);
     assert_eq!(envoy_signals, native_signals);
+    let (component, component_signals) = run("component");
+    assert_eq!(component, native);
+    assert_eq!(component_signals, native_signals);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -217,7 +217,13 @@ fn demo() -> Result<(), String> {
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     println!("\nlogsift demo — config {}", rel(&config));
     let hosts = ["native", "fluent-bit", "component", "envoy-ingest"];
-    for (sample, host) in SAMPLES.iter().flat_map(|s| hosts.map(|h| (s, h))) {
+    // Envoy's own access-log entries also go through the module in its
+    // access-logger role, one request per line.
+    let runs = SAMPLES
+        .iter()
+        .flat_map(|s| hosts.map(|h| (s, h)))
+        .chain(SAMPLES.iter().filter(|s| s.starts_with("envoy-access")).map(|s| (s, "envoy-log")));
+    for (sample, host) in runs {
         let input = samples.join(sample);
         let out_path = out_dir.join(format!("{sample}.{host}.out"));
         let sig_path = out_dir.join(format!("{sample}.{host}.signals.ndjson"));
