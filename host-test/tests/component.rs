@@ -268,3 +268,56 @@ fn memory_stays_flat_over_many_batches() {
     let end = f.memory_size();
     assert!(end <= after_warmup + (1 << 20), "memory grew from {after_warmup} to {end} bytes");
 }
+
+/// A million distinct keys through the rate limiter and an alert's
+/// `group_by`: each stage holds at most its cap (10,000 by default), every
+/// key past it is an eviction that is counted, and the guest's memory stops
+/// growing once the state is full.
+#[test]
+fn a_million_distinct_keys_stay_bounded() {
+    let config = r#"{
+        "sample": {"rate_limit": {"by": ["user_id"], "per_second": 1}},
+        "alerts": {"rules": [{"name": "PerUser", "match": [{"field": "event", "equals": "login_failed"}],
+                              "group_by": ["user_id"], "window": "5m", "threshold": 1000000}]}
+    }"#;
+    let mut f = instance(config);
+    let n =
+        std::env::var("LOGSIFT_DISTINCT_KEYS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000usize);
+    let cap = 10_000;
+    let batch = 1000;
+    let mut full = 0;
+    let mut kept = 0;
+    for start in (0..n).step_by(batch) {
+        let records: Vec<Vec<u8>> = (start..(start + batch).min(n))
+            .map(|i| {
+                format!(r#"{{"event": "login_failed", "level": "warning", "user_id": "u{i}"}}"#).into_bytes()
+            })
+            .collect();
+        kept += f.process(&records).unwrap().iter().filter(|o| matches!(o, Outcome::Keep(_))).count();
+        f.take_emitted().unwrap();
+        f.take_signals().unwrap();
+        // Both maps are full after `cap` keys; from here memory must hold.
+        if start < 4 * cap && start + batch >= 4 * cap {
+            full = f.memory_size();
+        }
+    }
+    // Every key is new, so its first record passes its bucket.
+    assert_eq!(kept, n, "a record with a new key was rate-limited");
+    let metrics = f.metrics().unwrap();
+    let gauge = |name: &str, stage: &str| {
+        metrics
+            .iter()
+            .find(|m| m.name == name && m.labels.iter().any(|(k, v)| k == "stage" && v == stage))
+            .map(|m| m.value)
+    };
+    for stage in ["rate_limit", "alerts"] {
+        let keys = gauge("logsift_state_keys", stage).unwrap();
+        let evicted = gauge("logsift_state_evictions_total", stage).unwrap();
+        assert_eq!(keys, cap as f64, "{stage}: keys held");
+        assert_eq!(keys + evicted, n as f64, "{stage}: {keys} held + {evicted} evicted != {n} keys seen");
+    }
+    let end = f.memory_size();
+    eprintln!("{n} distinct keys: guest memory {full} bytes once the state was full, {end} at the end");
+    assert!(end <= full + (1 << 20), "guest memory grew from {full} to {end} bytes after the state was full");
+    assert!(end < 64 << 20, "guest memory {end} bytes is over the documented 64 MiB bound");
+}

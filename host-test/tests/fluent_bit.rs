@@ -250,3 +250,18 @@ fn per_chunk_instances_give_the_same_records_for_stateless_stages() {
     assert!(kept > 100 && kept < records.len(), "sampling kept {kept} of {}", records.len());
     assert_eq!(persistent, per_chunk);
 }
+
+/// The module's file access is reading its config: it imports `path_open`
+/// and the preopen calls (to find `logsift.json` in `accessible_paths`), and
+/// nothing that creates, removes, renames, links or lists files.
+#[test]
+fn the_module_only_reads_files() {
+    let (_, module) = module();
+    let wasi: Vec<String> =
+        module.imports().filter(|i| i.module().starts_with("wasi")).map(|i| i.name().to_owned()).collect();
+    assert!(wasi.iter().any(|n| n == "path_open"), "{wasi:?}");
+    for name in &wasi {
+        let writes = name.starts_with("path_") && name != "path_open";
+        assert!(!writes && name != "fd_readdir" && name != "fd_allocate", "imports {name}");
+    }
+}

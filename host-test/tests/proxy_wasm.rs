@@ -605,3 +605,20 @@ fn ingest_scrubs_loki_push_and_otlp_json() {
         }
     }
 }
+
+/// The module touches no files: of WASI it imports only randomness, the
+/// environment, stderr and exit — no preopens, no `path_open` — so no host
+/// can give it a file to read or write.
+#[test]
+fn the_module_imports_no_filesystem_calls() {
+    let (_, module) = module();
+    let wasi: Vec<String> =
+        module.imports().filter(|i| i.module().starts_with("wasi")).map(|i| i.name().to_owned()).collect();
+    assert!(!wasi.is_empty(), "no WASI imports at all: is this the module?");
+    for name in &wasi {
+        assert!(
+            !name.starts_with("path_") && !name.starts_with("fd_prestat") && name != "fd_readdir",
+            "imports {name}"
+        );
+    }
+}
