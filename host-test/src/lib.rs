@@ -11,6 +11,7 @@
 
 pub mod component;
 pub mod fluent_bit;
+pub mod fuzzing;
 pub mod proxy_wasm;
 pub mod serve;
 

@@ -622,3 +622,27 @@ fn the_module_imports_no_filesystem_calls() {
         );
     }
 }
+
+/// The `proxy_wasm_entry` fuzz target's checks (see `logsift_host::fuzzing`)
+/// on its regression files and on each sample's lines under every path,
+/// plain and gzip: no trap, forwarded or answered, and forwarded lines
+/// already scrubbed.
+#[test]
+fn fuzz_entry_holds_on_regressions_and_samples() {
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    if let Ok(dir) = std::fs::read_dir(root().join("fuzz/regressions/proxy_wasm_entry")) {
+        inputs.extend(dir.flatten().filter_map(|e| std::fs::read(e.path()).ok()));
+    }
+    for sample in SAMPLES {
+        let text = std::fs::read(root().join("host-test/samples").join(sample)).unwrap();
+        let head: Vec<u8> = text.split(|&b| b == b'\n').take(40).collect::<Vec<_>>().join(&b'\n');
+        for pick in [0u8, 1, 4, 5, 0x80, 0x84] {
+            let mut input = vec![pick, 2];
+            input.extend_from_slice(&head);
+            inputs.push(input);
+        }
+    }
+    for input in &inputs {
+        logsift_host::fuzzing::proxy_wasm_entry(input);
+    }
+}
