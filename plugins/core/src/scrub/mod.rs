@@ -877,7 +877,7 @@ fn quoted_key_value(
             while i < range.end && hay[i] != b'"' {
                 i += if hay[i] == b'\\' { 2 } else { 1 };
             }
-            (vs + 1, i.min(range.end))
+            (vs + 1, unclosed_end(hay, vs + 1, i, range.end))
         }
         b'{' | b'[' => {
             let mut depth = 0usize;
@@ -896,7 +896,7 @@ fn quoted_key_value(
                 }
                 i += 1;
             }
-            (vs, i.min(range.end))
+            (vs, unclosed_end(hay, vs, i, range.end))
         }
         _ => {
             let len = hay[vs..range.end]
@@ -906,6 +906,22 @@ fn quoted_key_value(
         }
     };
     (s < e && !is_redacted(&hay[s..e])).then_some(Found { start: s, end: e, action })
+}
+
+/// Where a quoted or bracketed value that stopped at `stop` ends. A closed
+/// one ends there; an unclosed one runs on to the end (fail closed: a cut-off
+/// secret is still a secret) but leaves the trailing whitespace, so the line
+/// break that ended a text record survives, and scrubbing the result again
+/// finds just the tag.
+fn unclosed_end(hay: &[u8], start: usize, stop: usize, end: usize) -> usize {
+    if stop < end {
+        return stop;
+    }
+    let mut e = end;
+    while e > start && hay[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    e
 }
 
 /// A value that is already one of our tags (`[REDACTED]`,
