@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use logsift_benches::{Naive, sample_lines, structlog_non_ascii};
+use logsift_benches::{Naive, pii_density, sample_lines, structlog_non_ascii};
 use logsift_core::{Ctx, Outcome, Pipeline};
 
 fn run(p: &mut Pipeline, lines: &[Vec<u8>], ctx: &mut Ctx) -> usize {
@@ -31,7 +31,7 @@ fn bench_config(c: &mut Criterion, group: &str, lines: &[Vec<u8>], configs: &[(&
         let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
         g.bench_function(*name, |b| b.iter(|| run(&mut p, lines, &mut ctx)));
     }
-    if group == "structlog" || group == "non_ascii" {
+    if group == "structlog" || group == "non_ascii" || group.starts_with("pii_") {
         let naive = Naive::strict();
         g.bench_function("naive_value_replace_all", |b| {
             b.iter(|| lines.iter().map(|l| naive.scrub(black_box(l)).len()).sum::<usize>())
@@ -61,6 +61,12 @@ fn engine(c: &mut Criterion) {
     bench_config(c, "envoy_access", &sample_lines("envoy-access.ndjson"), strict);
     bench_config(c, "nginx_text", &sample_lines("nginx-combined.log"), strict);
     bench_config(c, "sshd_syslog", &sample_lines("sshd-syslog.log"), strict);
+    // The same records with 0, 5 and 50 in 100 carrying a PII value: what a
+    // match costs, next to the fast path of a record with none.
+    let presets = &configs[..2];
+    for percent in [0, 5, 50] {
+        bench_config(c, &format!("pii_{percent}pct"), &pii_density(2000, percent), presets);
+    }
 }
 
 criterion_group! {

@@ -1,7 +1,8 @@
 //! Each `.wasm` through its harness driver next to the native engine, on the
 //! same records in the same run: the cost of the Wasm boundary and of the
 //! host's copying. The component runs in batches of [`BATCH`] records, and
-//! `logsift serve` takes the same batches as NDJSON POSTs over loopback.
+//! `logsift serve` and the proxy-wasm `ingest` filter take the same batches
+//! as NDJSON POST bodies.
 //! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`.
 
 use std::hint::black_box;
@@ -13,6 +14,7 @@ use logsift_core::{Ctx, Outcome, Pipeline};
 use logsift_host::component::{ComponentConfig, ComponentPlugin};
 use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
 use logsift_host::fluent_bit_record;
+use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
 use logsift_host::serve::{ServeOptions, Server};
 
 /// Records per component call and per `serve` request.
@@ -113,6 +115,44 @@ fn hosts(c: &mut Criterion) {
         server.shutdown();
     } else {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the component", wasm.display());
+    }
+
+    // The proxy-wasm module in the `ingest` role, as Envoy runs it: each
+    // batch one NDJSON POST body, buffered, rewritten and forwarded.
+    let wasm = root().join("dist/logsift_proxy_wasm.wasm");
+    if wasm.exists() {
+        let engine = engine().expect("engine");
+        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
+        let cfg = ProxyWasmConfig {
+            plugin_config: br#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "strict"}}"#.to_vec(),
+            buffer_limit: 8 << 20,
+            ..ProxyWasmConfig::default()
+        };
+        let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
+        let mut vm =
+            ProxyWasm::new(&engine, &module, cfg, Box::new(up), 1_732_464_000_000_000_000).expect("vm");
+        let bodies: Vec<Vec<u8>> = records
+            .chunks(BATCH)
+            .map(|c| {
+                let mut b = c.join(&b'\n');
+                b.push(b'\n');
+                b
+            })
+            .collect();
+        g.bench_function("proxy_wasm_ingest_strict", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for body in &bodies {
+                    let req =
+                        Request::post("/ingest", &[("content-type", "application/x-ndjson")], body.clone());
+                    let ex = vm.http(black_box(req)).expect("request");
+                    n += ex.forwarded.map_or(0, |(_, b)| b.len());
+                }
+                n
+            })
+        });
+    } else {
+        eprintln!("{} is missing: run `cargo xtask dist` to bench the proxy-wasm module", wasm.display());
     }
     g.finish();
 }
