@@ -160,6 +160,14 @@ fn test() -> Result<(), String> {
     let mut b = cargo();
     b.args(["bench", "--workspace", "--no-run"]);
     run(b)?;
+    // The peer benches (VRL and the naive baseline) are their own workspace so
+    // the main build stays light; CI tests their recall and builds them.
+    let peers = root().join("benches/peers");
+    for args in [&["test", "--release"][..], &["bench", "--no-run"][..]] {
+        let mut c = cargo();
+        c.current_dir(&peers).args(args).env("CARGO_TARGET_DIR", target_dir().join("peers"));
+        run(c)?;
+    }
     Ok(())
 }
 
