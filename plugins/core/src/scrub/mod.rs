@@ -873,11 +873,15 @@ fn quoted_key_value(
     let first = *hay.get(vs).filter(|_| vs < range.end)?;
     let (s, e) = match first {
         b'"' => {
+            // A raw line break ends a broken string as it ends a text line
+            // (JSON strings cannot hold one), as in `value_span`.
             let mut i = vs + 1;
-            while i < range.end && hay[i] != b'"' {
-                i += if hay[i] == b'\\' { 2 } else { 1 };
+            while i < range.end && hay[i] != b'"' && hay[i] != b'\n' {
+                i += if hay[i] == b'\\' && hay.get(i + 1) != Some(&b'\n') { 2 } else { 1 };
             }
-            (vs + 1, unclosed_end(hay, vs + 1, i, range.end))
+            let i = i.min(range.end);
+            let closed = i < range.end && hay[i] == b'"';
+            (vs + 1, unclosed_end(hay, vs + 1, i, closed))
         }
         b'{' | b'[' => {
             let mut depth = 0usize;
@@ -896,7 +900,8 @@ fn quoted_key_value(
                 }
                 i += 1;
             }
-            (vs, unclosed_end(hay, vs, i, range.end))
+            let i = i.min(range.end);
+            (vs, unclosed_end(hay, vs, i, depth == 0))
         }
         _ => {
             let len = hay[vs..range.end]
@@ -908,16 +913,16 @@ fn quoted_key_value(
     (s < e && !is_redacted(&hay[s..e])).then_some(Found { start: s, end: e, action })
 }
 
-/// Where a quoted or bracketed value that stopped at `stop` ends. A closed
-/// one ends there; an unclosed one runs on to the end (fail closed: a cut-off
-/// secret is still a secret) but leaves the trailing whitespace, so the line
-/// break that ended a text record survives, and scrubbing the result again
-/// finds just the tag.
-fn unclosed_end(hay: &[u8], start: usize, stop: usize, end: usize) -> usize {
-    if stop < end {
+/// Where a quoted or bracketed value that stopped at `stop` ends: there, if
+/// it was `closed`; an unclosed one runs on to the end of its line or the
+/// record (fail closed: a cut-off secret is still a secret) but leaves the
+/// trailing whitespace, so the line break that ended it survives and
+/// scrubbing the result again finds just the tag.
+fn unclosed_end(hay: &[u8], start: usize, stop: usize, closed: bool) -> usize {
+    if closed {
         return stop;
     }
-    let mut e = end;
+    let mut e = stop;
     while e > start && hay[e - 1].is_ascii_whitespace() {
         e -= 1;
     }
@@ -955,7 +960,7 @@ fn value_span(hay: &[u8], vs: usize, end: usize) -> Option<(usize, usize)> {
         // the end of the line (fail closed: a cut-off secret is still a secret).
         let mut i = vs + 1;
         while i < end && hay[i] != first && hay[i] != b'\n' {
-            i += if hay[i] == b'\\' { 2 } else { 1 };
+            i += if hay[i] == b'\\' && hay.get(i + 1) != Some(&b'\n') { 2 } else { 1 };
         }
         let close = i.min(end);
         return (close > vs + 1).then_some((vs + 1, close));
