@@ -1,0 +1,3 @@
+//! Shared test helpers (a module, so Cargo does not build it as a test).
+
+pub mod envoy;
