@@ -357,10 +357,18 @@ fn ipv6(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
         return None;
     }
     let text = std::str::from_utf8(&hay[s..e]).ok()?;
-    text.parse::<std::net::Ipv6Addr>().ok()?;
-    // "::1" is loopback; otherwise want two groups, so `Foo::add` stays code.
-    let groups = text.split(':').filter(|g| !g.is_empty()).count();
-    (groups >= 2 || text == "::1").then_some((s, e))
+    // The whole candidate, or else its longest prefix that ends before a
+    // colon and is an address: `2001:db8::8a2e:10.0.0.5:24500` is an address
+    // and a port. Without this the IPv4 tail alone would be redacted and the
+    // IPv6 head left in the clear (and caught only by a second pass).
+    let ends = std::iter::once(text.len()).chain(text.rmatch_indices(':').map(|(i, _)| i));
+    ends.filter(|&end| end > 0).find_map(|end| {
+        let t = &text[..end];
+        t.parse::<std::net::Ipv6Addr>().ok()?;
+        // "::1" is loopback; otherwise want two groups, so `Foo::add` stays code.
+        let groups = t.split(':').filter(|g| !g.is_empty()).count();
+        (groups >= 2 || t == "::1").then_some((s, s + end))
+    })
 }
 
 fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
