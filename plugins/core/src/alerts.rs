@@ -376,8 +376,11 @@ fn event(rule: &Rule, g: &Group, now: f64, value: f64, url: &str, resolved: bool
     }
     let annotations =
         rule.cfg.annotations.iter().map(|(k, v)| (k.clone(), fill(v, &labels, value))).collect();
+    // Rounded to the millisecond printed: f64 seconds near 1.7e9 hold
+    // `.123` as `.12299999…`, which truncation would print 1 ms early.
     let at = |s: f64| {
-        ctx::rfc3339(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs_f64(s.max(0.0)))
+        let millis = (s.max(0.0) * 1000.0).round() as u64;
+        ctx::rfc3339(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(millis))
     };
     let starts = g.firing_since.unwrap_or(now);
     // A firing alert stays current in Alertmanager for a few resend periods.
