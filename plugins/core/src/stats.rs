@@ -104,7 +104,7 @@ pub(crate) fn metrics(p: &Pipeline) -> Vec<Metric> {
     }
     let help = "Summary records made by logsift.";
     m.push("logsift_records_emitted_total", Counter, help, &[], s.records_emitted);
-    let help = "Records that looked like JSON but were not; scrubbed as text.";
+    let help = "Records that looked like JSON but were not (found when they hold something to scrub, or are cut off); scrubbed as text.";
     m.push("logsift_parse_fallbacks_total", Counter, help, &[], s.parse_fallbacks);
     m.push("logsift_bytes_in_total", Counter, "Record bytes processed.", &[], s.bytes_in);
     m.push("logsift_bytes_out_total", Counter, "Record bytes passed on.", &[], s.bytes_out);

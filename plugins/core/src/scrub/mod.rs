@@ -317,7 +317,13 @@ impl Scrubber {
                     && memchr::memchr(b'\\', input).is_none()
                     && !json_keys_may_match(&self.keys, input)
                 {
-                    return Scrubbed { bytes: Cow::Borrowed(input), format: Format::Json, fell_back };
+                    // Not parsed, so only a cut-off document is caught here
+                    // (the usual broken line): it counts as a fallback and
+                    // reads as text downstream. The bytes are the same either way.
+                    let last = input.iter().rev().find(|b| !b.is_ascii_whitespace()).copied();
+                    let closed = last == Some(if first == Some(b'{') { b'}' } else { b']' });
+                    let format = if closed { Format::Json } else { Format::Text };
+                    return Scrubbed { bytes: Cow::Borrowed(input), format, fell_back: !closed };
                 }
                 let attempt = match self.scrub_json(input, Some(found)) {
                     Err(JsonFail::Crossing) => {

@@ -378,3 +378,17 @@ fn syntax_errors_keep_their_position() {
     let e = config_error(r#"{"scrub": {"detectors": ["EMAIL_ADDRESS",]}}"#);
     assert!(e.message().contains("line 1 column"), "{e}");
 }
+
+#[test]
+fn a_cut_off_document_with_nothing_to_scrub_counts_as_a_fallback() {
+    let mut s = default_scrubber();
+    let cut = br#"{"event": "checkout", "status": 200, "detail": "ok"#;
+    let out = s.scrub(cut);
+    assert!(out.fell_back, "a truncated document must count as a parse fallback");
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(out.bytes.as_ref(), &cut[..], "nothing in it needed scrubbing");
+    let whole = br#"{"event": "checkout", "status": 200} "#;
+    let out = s.scrub(whole);
+    assert!(!out.fell_back);
+    assert_eq!(out.format, Format::Json);
+}
