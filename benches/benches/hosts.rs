@@ -25,6 +25,15 @@ fn hosts(c: &mut Criterion) {
     let records: Vec<Vec<u8>> =
         sample_lines("structlog.ndjson").iter().map(|l| fluent_bit_record(l)).collect();
     let bytes: usize = records.iter().map(|r| r.len() + 1).sum();
+    // The same batches as NDJSON bodies, for `serve` and the proxy-wasm filter.
+    let bodies: Vec<Vec<u8>> = records
+        .chunks(BATCH)
+        .map(|c| {
+            let mut b = c.join(&b'\n');
+            b.push(b'\n');
+            b
+        })
+        .collect();
     let mut g = c.benchmark_group("structlog_hosts");
     g.throughput(Throughput::Bytes(bytes as u64));
 
@@ -93,14 +102,6 @@ fn hosts(c: &mut Criterion) {
         )
         .expect("serve");
         let url = format!("http://{}/v1/process", server.addr());
-        let bodies: Vec<Vec<u8>> = records
-            .chunks(BATCH)
-            .map(|c| {
-                let mut b = c.join(&b'\n');
-                b.push(b'\n');
-                b
-            })
-            .collect();
         let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().build());
         g.bench_function("serve_strict", |b| {
             b.iter(|| {
@@ -131,14 +132,6 @@ fn hosts(c: &mut Criterion) {
         let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
         let mut vm =
             ProxyWasm::new(&engine, &module, cfg, Box::new(up), 1_732_464_000_000_000_000).expect("vm");
-        let bodies: Vec<Vec<u8>> = records
-            .chunks(BATCH)
-            .map(|c| {
-                let mut b = c.join(&b'\n');
-                b.push(b'\n');
-                b
-            })
-            .collect();
         g.bench_function("proxy_wasm_ingest_strict", |b| {
             b.iter(|| {
                 let mut n = 0;

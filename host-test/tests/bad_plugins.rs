@@ -4,7 +4,8 @@
 //! the logsift WIT world). Each must end in a clear `DriverError` within its
 //! deadline, and the harness must not hang.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
 use logsift_host::DriverError;
@@ -153,34 +154,13 @@ fn only_logging_is_allowed_during_initialize() {
     );
 }
 
-/// Builds `host-test/fixtures/bad-component` for wasm32-wasip2, in its own
-/// target directory so the build does not wait on the one running the tests.
-fn bad_component() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let target = target.join("fixtures");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "logsift-fixture-bad-component",
-            "--target",
-            "wasm32-wasip2",
-            "--release",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .expect("cargo");
-    assert!(out.status.success(), "building the fixture failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    target.join("wasm32-wasip2/release/logsift_fixture_bad_component.wasm")
-}
-
 #[test]
 fn component_driver_stops_bad_plugins() {
-    let plugin = ComponentPlugin::from_file(&engine().unwrap(), &bad_component()).unwrap();
+    let plugin = ComponentPlugin::from_file(
+        &engine().unwrap(),
+        &common::fixtures::build("logsift-fixture-bad-component", "wasm32-wasip2"),
+    )
+    .unwrap();
     let cfg = ComponentConfig { timeout: TIMEOUT, memory_limit: MEMORY_LIMIT };
     for kind in ["trap", "loop", "hog"] {
         let mut f = plugin.instantiate(&cfg, true).unwrap();

@@ -17,32 +17,17 @@
 //! skips the test; under `CI` it fails it. The whole run is bounded by
 //! [`DEADLINE`]; every server is killed when its guard drops.
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::envoy::{envoy_bin, free_port, root};
+
 const DEADLINE: Duration = Duration::from_secs(90);
 const PROMETHEUS: &str = "prometheus";
 const ALERTMANAGER: &str = "prometheus-alertmanager";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn envoy_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("LOGSIFT_ENVOY") {
-        return Some(PathBuf::from(p));
-    }
-    let lib = root().join(".venv/lib");
-    for entry in std::fs::read_dir(&lib).ok()?.flatten() {
-        let p = entry.path().join("site-packages/envoy/_bin/envoy");
-        if p.exists() {
-            return Some(p);
-        }
-    }
-    None
-}
 
 /// Whether `tool` runs; `false` to skip (never under CI).
 fn have(tool: &Path) -> bool {
@@ -57,10 +42,6 @@ fn have(tool: &Path) -> bool {
     );
     eprintln!("skipping: no `{}` (run `cargo xtask test`)", tool.display());
     false
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A started server, killed and reaped on drop.

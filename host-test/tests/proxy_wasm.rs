@@ -4,6 +4,8 @@
 //! documented `http_headers` example, written again in
 //! `fixtures/http-headers`); and bad plugins that trap, loop or hoard memory.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -224,33 +226,9 @@ fn alert_events_are_logged_at_warn() {
     assert!(logs.iter().any(|(l, m)| *l == level::WARN && m.starts_with("logsift alert: ")), "{logs:?}");
 }
 
-/// Builds `host-test/fixtures/http-headers` for wasm32-wasip1, in its own
-/// target directory so the build does not wait on the one running the tests.
-fn http_headers_fixture() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    let target = target.join("fixtures");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(root())
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "logsift-fixture-http-headers",
-            "--target",
-            "wasm32-wasip1",
-            "--release",
-        ])
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .expect("cargo");
-    assert!(out.status.success(), "building the fixture failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    target.join("wasm32-wasip1/release/logsift_fixture_http_headers.wasm")
-}
-
 #[test]
 fn runs_the_sdk_http_headers_example_filter() {
-    let path = http_headers_fixture();
+    let path = common::fixtures::build("logsift-fixture-http-headers", "wasm32-wasip1");
     let engine = &logsift_host::fluent_bit::engine().unwrap();
     let module = Module::from_file(engine, &path).unwrap();
     let up = |_: &HttpCall| CallAnswer::UnknownCluster;

@@ -119,6 +119,27 @@ fn counters(admin: u16) -> BTreeMap<String, f64> {
     out
 }
 
+/// Runs the load against Envoy `pid` and checks what every role must hold:
+/// each request answered 204 (no 5xx, nothing rejected), and resident
+/// memory flat from warm-up to the end.
+fn soak(what: &str, port: u16, pid: u32, n: usize, request: impl Fn(usize) -> Vec<u8> + Sync) {
+    let started = Instant::now();
+    let mut warm = 0;
+    let statuses = load(port, n, request, || warm = rss_kib(pid));
+    let took = started.elapsed();
+    let end = rss_kib(pid);
+    eprintln!(
+        "{what}: {n} requests in {took:?} ({:.0} req/s), statuses {statuses:?}",
+        n as f64 / took.as_secs_f64()
+    );
+    assert_eq!(
+        statuses.get(&204).copied().unwrap_or(0),
+        n,
+        "{what}: not every request got a 204: {statuses:?}"
+    );
+    check_memory(what, warm, end);
+}
+
 fn check_memory(what: &str, warm: u64, end: u64) {
     eprintln!("{what}: Envoy RSS {warm} KiB after warm-up, {end} KiB at the end");
     assert!(warm > 0 && end > 0, "{what}: no RSS reading");
@@ -165,21 +186,7 @@ fn ingest_filter_soak() {
         )
         .into_bytes()
     };
-    let started = Instant::now();
-    let mut warm = 0;
-    let statuses = load(port, n, request, || warm = rss_kib(pid));
-    let took = started.elapsed();
-    let end = rss_kib(pid);
-    eprintln!(
-        "ingest: {n} requests in {took:?} ({:.0} req/s), statuses {statuses:?}",
-        n as f64 / took.as_secs_f64()
-    );
-    assert_eq!(
-        statuses.get(&204).copied().unwrap_or(0),
-        n,
-        "not every request got the upstream's 204: {statuses:?}"
-    );
-    check_memory("ingest", warm, end);
+    soak("ingest", port, pid, n, request);
     check_conservation("ingest", &counters(envoy.admin), 2.0 * n as f64);
     let bodies = up.bodies.lock().unwrap();
     assert_eq!(bodies.len(), n);
@@ -209,21 +216,7 @@ fn access_logger_soak() {
         )
         .into_bytes()
     };
-    let started = Instant::now();
-    let mut warm = 0;
-    let statuses = load(port, n, request, || warm = rss_kib(pid));
-    let took = started.elapsed();
-    let end = rss_kib(pid);
-    eprintln!(
-        "access log: {n} requests in {took:?} ({:.0} req/s), statuses {statuses:?}",
-        n as f64 / took.as_secs_f64()
-    );
-    assert_eq!(
-        statuses.get(&204).copied().unwrap_or(0),
-        n,
-        "not every request got the app's 204: {statuses:?}"
-    );
-    check_memory("access log", warm, end);
+    soak("access log", port, pid, n, request);
     // Batches leave on size or on the module's 1 s timer: wait for the last.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

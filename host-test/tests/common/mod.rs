@@ -1,3 +1,4 @@
 //! Shared test helpers (a module, so Cargo does not build it as a test).
 
 pub mod envoy;
+pub mod fixtures;
