@@ -423,9 +423,16 @@ fn bearer_token(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let tok_start = s + sp + span[sp..].iter().take_while(|&&b| b == b' ').count();
     let token = &hay[tok_start..e];
     if scheme.eq_ignore_ascii_case(b"basic") {
-        // Basic credentials are base64 of "user:password".
-        let decoded = base64::engine::general_purpose::STANDARD.decode(token).ok()?;
-        return decoded.contains(&b':').then_some((tok_start, e));
+        // Basic credentials are base64 of "user:password". Text glued on
+        // after them must not hide them, so the longest prefix of base64
+        // characters, cut to whole quads, is decoded too (and the whole run
+        // redacted: fail closed).
+        let decodes =
+            |t: &[u8]| base64::engine::general_purpose::STANDARD.decode(t).is_ok_and(|d| d.contains(&b':'));
+        let b64 =
+            token.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
+        let quads = &token[..b64 / 4 * 4];
+        return (decodes(token) || decodes(quads)).then_some((tok_start, e));
     }
     // Bearer: a token, not an English word ("bearer authentication failed").
     let has_non_alpha = token.iter().any(|b| !b.is_ascii_alphabetic());
