@@ -342,9 +342,27 @@ impl Scrubber {
             }
             fell_back = true;
         }
-        let edits = self.scrub_text(input);
+        let edits = self.scrub_text(input, &[]);
+        // A redaction that swallowed a quote or a line break (its own value
+        // ran past one, or two overlapping matches merged) changes how the
+        // rest of the line reads: a second scrub would see a value left open
+        // and redact more. Scrub the result again until nothing changes, so
+        // the output is a fixpoint (scrubbing twice equals scrubbing once).
+        let unsettled = edits.iter().any(|e| swallows_structure(&input[e.start..e.end]));
         self.commit();
-        Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back }
+        if !unsettled {
+            return Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back };
+        }
+        let (mut out, mut done) = apply_tracked(input, edits, &[]);
+        for _ in 0..SETTLE_PASSES {
+            let edits = self.scrub_text(&out, &done);
+            if edits.is_empty() {
+                break;
+            }
+            self.commit();
+            (out, done) = apply_tracked(&out, edits, &done);
+        }
+        Scrubbed { bytes: Cow::Owned(out), format: Format::Text, fell_back }
     }
 
     fn commit(&mut self) {
@@ -354,23 +372,31 @@ impl Scrubber {
         self.pending.clear();
     }
 
-    fn scrub_text(&mut self, input: &[u8]) -> Vec<Edit> {
+    /// Text-mode edits for `input`. Matches lying wholly inside a `done`
+    /// span (a replacement an earlier pass wrote) are left alone, so a hashed
+    /// value is not hashed again; so are edits that would change nothing.
+    fn scrub_text(&mut self, input: &[u8], done: &[Range<usize>]) -> Vec<Edit> {
         let mut found = Vec::new();
         self.text_mode = true;
         self.find_all(input, 0..input.len(), &mut found);
         self.text_mode = false;
-        found
-            .iter()
-            .map(|f| {
-                let action = &self.actions[f.action];
-                self.pending.push(action.label);
-                let repl = match action.kind {
-                    ActionKind::Drop => Vec::new(),
-                    _ => self.render(action, &input[f.start..f.end]),
-                };
-                Edit { start: f.start, end: f.end, repl }
-            })
-            .collect()
+        let mut edits = Vec::with_capacity(found.len());
+        for f in &found {
+            if done.iter().any(|d| d.start <= f.start && f.end <= d.end) {
+                continue;
+            }
+            let action = &self.actions[f.action];
+            let repl = match action.kind {
+                ActionKind::Drop => Vec::new(),
+                _ => self.render(action, &input[f.start..f.end]),
+            };
+            if !done.is_empty() && repl == input[f.start..f.end] {
+                continue;
+            }
+            self.pending.push(action.label);
+            edits.push(Edit { start: f.start, end: f.end, repl });
+        }
+        edits
     }
 
     /// Every confirmed match in `hay[range]`, in order; overlaps are merged.
@@ -1075,6 +1101,46 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
     }
     out.extend_from_slice(&input[pos..]);
     Cow::Owned(out)
+}
+
+/// How many times text is scrubbed again after a redaction swallowed a quote
+/// or a line break; each pass only grows redactions, and one is the usual need.
+const SETTLE_PASSES: usize = 4;
+
+/// Whether a redacted span held a character that delimits values in text.
+fn swallows_structure(span: &[u8]) -> bool {
+    memchr::memchr3(b'"', b'\'', b'\n', span).is_some()
+}
+
+/// Applies `edits` (sorted, not overlapping, as `find_all` yields them) and
+/// returns the output with the spans its replacements and `done`'s surviving
+/// spans occupy in it.
+fn apply_tracked(input: &[u8], edits: Vec<Edit>, done: &[Range<usize>]) -> (Vec<u8>, Vec<Range<usize>>) {
+    let mut out = Vec::with_capacity(input.len() + 32);
+    let mut spans = Vec::with_capacity(edits.len() + done.len());
+    let mut pos = 0;
+    let mut shift: isize = 0;
+    let mut old = done.iter().peekable();
+    for e in edits {
+        // Earlier replacements before this edit move by the shift so far;
+        // ones this edit covers are replaced by it.
+        while let Some(d) = old.next_if(|d| d.start < e.end) {
+            if d.end <= e.start {
+                spans.push(d.start.saturating_add_signed(shift)..d.end.saturating_add_signed(shift));
+            }
+        }
+        out.extend_from_slice(&input[pos..e.start]);
+        let at = out.len();
+        out.extend_from_slice(&e.repl);
+        spans.push(at..out.len());
+        shift += e.repl.len() as isize - (e.end - e.start) as isize;
+        pos = e.end;
+    }
+    for d in old {
+        spans.push(d.start.saturating_add_signed(shift)..d.end.saturating_add_signed(shift));
+    }
+    out.extend_from_slice(&input[pos..]);
+    (out, spans)
 }
 
 /// Leftmost-first matches of one group in `span`, confirmed by their checks.
