@@ -147,8 +147,10 @@ impl ScanGroup {
 
 // Built once: `memmem::find` builds its searcher on every call, which cost
 // more than the search itself on a typical record.
-static SCHEME_SEP: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
-static DOUBLE_COLON: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new(b"::"));
+static SCHEME_SEP: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+static DOUBLE_COLON: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"::"));
 
 /// A candidate's check: `Some(span)` to redact (possibly narrowed), or `None`.
 pub(crate) type Check = fn(&[u8], usize, usize) -> Option<(usize, usize)>;

@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use hmac::{Hmac, Mac};
 use regex_automata::meta;
-use regex_automata::{Input, util::syntax};
+use regex_automata::{Anchored, Input, PatternID, util::syntax};
 use sha2::Sha256;
 
 pub use config::{ActionConfig, ActionKind, CustomRule, DetectorSpec, KeyRule, Preset, ScrubConfig};
@@ -1151,20 +1151,43 @@ fn scan_span(g: &mut Group, hay: &[u8], span: Range<usize>, prio: usize, cands: 
         let input = Input::new(hay).range(at..span.end);
         let Some(m) = g.regex.search_with(&mut g.cache, &input) else { break };
         let (ms, me) = (m.start(), m.end());
-        let confirmed = if ms == me || inside_tag(hay, ms, me) {
-            None
-        } else {
-            let PatternKind::Detector { check, action } = &g.patterns[m.pattern().as_usize()];
-            check(hay, ms, me).map(|(start, end)| Found { start, end, action: *action })
-        };
-        match confirmed {
-            Some(f) if f.start < f.end => {
-                cands.push((f, prio));
-                at = me;
+        if ms == me || inside_tag(hay, ms, me) {
+            at = ms + 1;
+            continue;
+        }
+        let pid = m.pattern().as_usize();
+        let mut confirmed = confirm(g, hay, pid, ms, me).map(|f| (f, me));
+        if confirmed.is_none() {
+            // Leftmost-first reports one pattern per start. When its check
+            // fails, a later pattern may still match from the same start (a
+            // Luhn-failing card candidate `231-99-4022 0-99-4022` hides the
+            // SSN at its head), and the retry one byte on can't see it.
+            for q in pid + 1..g.patterns.len() {
+                let Ok(qid) = PatternID::new(q) else { break };
+                let input = Input::new(hay).range(ms..span.end).anchored(Anchored::Pattern(qid));
+                if let Some(m) = g.regex.search_with(&mut g.cache, &input)
+                    && m.end() > ms
+                    && let Some(f) = confirm(g, hay, q, ms, m.end())
+                {
+                    confirmed = Some((f, m.end()));
+                    break;
+                }
             }
-            _ => at = ms + 1,
+        }
+        match confirmed {
+            Some((f, end)) => {
+                cands.push((f, prio));
+                at = end;
+            }
+            None => at = ms + 1,
         }
     }
+}
+
+/// Runs pattern `pid`'s check on the candidate `hay[ms..me]`.
+fn confirm(g: &Group, hay: &[u8], pid: usize, ms: usize, me: usize) -> Option<Found> {
+    let PatternKind::Detector { check, action } = &g.patterns[pid];
+    check(hay, ms, me).map(|(start, end)| Found { start, end, action: *action }).filter(|f| f.start < f.end)
 }
 
 /// Builds the combined ASCII-mode regex (leftmost-first across patterns).
