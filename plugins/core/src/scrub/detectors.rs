@@ -239,14 +239,25 @@ fn after(hay: &[u8], e: usize) -> Option<u8> {
     hay.get(e).copied()
 }
 
+// A tag (`[STRIPE_KEY]`) stands for the word it replaced, so next to a
+// candidate its bracket reads as a letter: otherwise a value glued to a
+// secret (`sk_live_….231-99-4022`) is left alone on the first scrub and
+// redacted on the second, once the secret has become a tag.
+fn word_before(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b']'
+}
+
+fn word_after(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'['
+}
+
 /// True when the span is glued to a longer dashed or dotted number
 /// (`2024-123-45-6789`, `1.2.3.4.5`), which is an id, not the value.
 fn glued_to_number(hay: &[u8], s: usize, e: usize) -> bool {
-    let glued_before = matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_'))
-        && s >= 2
-        && hay[s - 2].is_ascii_alphanumeric();
+    let glued_before =
+        matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_')) && s >= 2 && word_before(hay[s - 2]);
     let glued_after = matches!(after(hay, e), Some(b'-' | b'.' | b'/' | b'_'))
-        && hay.get(e + 1).is_some_and(u8::is_ascii_alphanumeric);
+        && hay.get(e + 1).is_some_and(|&b| word_after(b));
     glued_before || glued_after
 }
 
@@ -359,8 +370,8 @@ fn ipv6(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
     if hay[s..e].ends_with(b":") && !hay[s..e].ends_with(b"::") {
         e -= 1;
     }
-    if before(hay, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_')
-        || after(hay, e).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+    if before(hay, s).is_some_and(|b| word_before(b) || b == b':' || b == b'_')
+        || after(hay, e).is_some_and(|b| word_after(b) || b == b'_')
     {
         return None;
     }

@@ -430,3 +430,12 @@ fn settling_leaves_the_first_pass_replacements_alone() {
     );
     assert_eq!(count(&s, "SENSITIVE_KEY"), 3, "password, password, token: none for the settling pass");
 }
+
+#[test]
+fn a_condition_regex_with_a_non_ascii_class_names_its_field() {
+    let e = config_error(
+        r#"{"alerts": {"rules": [{"name": "X", "match": [{"field": "a", "regex": "[é]"}], "threshold": 1}]}}"#,
+    );
+    assert_eq!(e.path(), "alerts.rules[0].match[0].regex");
+    assert!(e.message().contains("invalid pattern") && e.message().contains("Unicode"), "{e}");
+}
