@@ -113,6 +113,15 @@ pub fn engine() -> Result<Engine, DriverError> {
     if std::env::var_os("LOGSIFT_PERFMAP").is_some() {
         c.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
+    // Wasmtime's compilation cache (under the user's cache directory): a
+    // second `logsift run` on the same plugin skips the ~1 s Cranelift
+    // compile. `LOGSIFT_NO_CACHE=1` turns it off; a cache that can't be set
+    // up (no home, read-only disk) just means compiling every time.
+    if std::env::var_os("LOGSIFT_NO_CACHE").is_none()
+        && let Ok(cache) = wasmtime::Cache::from_file(None)
+    {
+        c.cache(Some(cache));
+    }
     let engine = Engine::new(&c).map_err(DriverError::setup)?;
     let weak = engine.weak();
     std::thread::spawn(move || {
