@@ -17,6 +17,8 @@ use logsift_host::proxy_wasm::{
 use logsift_host::{Clock, DriverError, lines, run_native};
 use wasmtime::{Engine, Module};
 
+use common::fixtures::{PII_LINES, assert_scrubbed};
+
 const SAMPLES: &[&str] =
     &["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"];
 
@@ -55,33 +57,8 @@ fn vm(config: &str) -> Result<(ProxyWasm, Calls), DriverError> {
     ProxyWasm::new(engine, module, cfg, Box::new(up), 1_732_464_000_000_000_000).map(|v| (v, calls))
 }
 
-const PII_LINES: &str = concat!(
-    r#"{"event": "login_failed", "username": "jose.muller@example.com", "ip_address": "203.0.113.7", "level": "WARN"}"#,
-    "\n",
-    r#"{"event": "payment_failed", "card": "4111 1111 1111 1111", "payload": {"password": "hunter2"}}"#,
-    "\n",
-    "plain text line from bob@example.com with token=abc123\n",
-);
-
 const GATEWAY: &str = r#"{"proxy": {"role": "ingest", "max_body_bytes": 8388608, "on_error": "reject"},
     "scrub": {"preset": "strict"}, "enrich": {"level": {}, "traceparent": {}}}"#;
-
-fn assert_scrubbed(text: &str) {
-    for secret in [
-        "jose.muller@example.com",
-        "203.0.113.7",
-        "4111 1111 1111 1111",
-        "hunter2",
-        "bob@example.com",
-        "abc123",
-    ] {
-        assert!(!text.contains(secret), "{secret} reached the backend: {text}");
-    }
-    assert!(text.contains("[EMAIL_ADDRESS]") && text.contains("\"level\": \"warning\""), "{text}");
-    let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 3, "{text}");
-    serde_json::from_str::<serde_json::Value>(lines[0]).unwrap();
-}
 
 #[test]
 fn ingest_scrubs_ndjson_and_gzip_bodies() {
