@@ -225,10 +225,17 @@ impl<'a> Scanner<'a> {
         let mut i = start;
         let mut escaped = false;
         loop {
-            i = quote_or_backslash(self.buf, i).ok_or(NotJson)?;
-            if self.buf[i] == b'"' {
-                self.pos = i + 1;
-                return Ok(Token { kind, start, end: i, escaped });
+            i = string_stop(self.buf, i).ok_or(NotJson)?;
+            match self.buf[i] {
+                b'"' => {
+                    self.pos = i + 1;
+                    return Ok(Token { kind, start, end: i, escaped });
+                }
+                // A raw line break cannot be in a JSON string. The text-mode
+                // rules end a broken quoted value there too, so a record that
+                // holds one reads the same way before and after scrubbing.
+                b'\n' => return Err(NotJson),
+                _ => {}
             }
             escaped = true;
             match self.buf.get(i + 1) {
@@ -246,11 +253,12 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The first `"` or `\` at or after `from`. Keys and values in logs are
-/// mostly short, where a SIMD search costs more to set up than it saves:
-/// the first 64 bytes are read eight at a time (SWAR), the rest by memchr.
+/// The first `"`, `\` or line break at or after `from`. Keys and values in
+/// logs are mostly short, where a SIMD search costs more to set up than it
+/// saves: the first 64 bytes are read eight at a time (SWAR), the rest by
+/// memchr.
 #[inline]
-fn quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
+fn string_stop(buf: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The lowest flagged byte of `zero_bytes(x)` is exactly x's first zero byte.
@@ -261,13 +269,15 @@ fn quote_or_backslash(buf: &[u8], from: usize) -> Option<usize> {
         let mut word = [0u8; 8];
         word.copy_from_slice(&rest[i..i + 8]);
         let v = u64::from_le_bytes(word);
-        let hits = zero_bytes(v ^ (ONES * u64::from(b'"'))) | zero_bytes(v ^ (ONES * u64::from(b'\\')));
+        let hits = zero_bytes(v ^ (ONES * u64::from(b'"')))
+            | zero_bytes(v ^ (ONES * u64::from(b'\\')))
+            | zero_bytes(v ^ (ONES * u64::from(b'\n')));
         if hits != 0 {
             return Some(from + i + (hits.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    memchr::memchr2(b'"', b'\\', &rest[i..]).map(|k| from + i + k)
+    memchr::memchr3(b'"', b'\\', b'\n', &rest[i..]).map(|k| from + i + k)
 }
 
 /// Decodes the content of a JSON string (between the quotes).
@@ -458,10 +468,10 @@ mod tests {
     }
 
     #[test]
-    fn finds_the_first_quote_or_backslash_at_every_offset() {
+    fn finds_the_first_string_stop_at_every_offset() {
         for len in 0..140 {
             for at in 0..=len {
-                for stop in [b'"', b'\\'] {
+                for stop in [b'"', b'\\', b'\n'] {
                     // High bytes and near-misses around the stop byte.
                     let mut buf: Vec<u8> = (0..len).map(|i| [b'a', 0xe9, b'!', b']', 0x21][i % 5]).collect();
                     if at < len {
@@ -471,10 +481,11 @@ mod tests {
                         }
                     }
                     for from in [0, 1, 7, 9] {
-                        let want =
-                            buf.get(from..).and_then(|r| r.iter().position(|&b| b == b'"' || b == b'\\'));
+                        let want = buf
+                            .get(from..)
+                            .and_then(|r| r.iter().position(|&b| matches!(b, b'"' | b'\\' | b'\n')));
                         assert_eq!(
-                            quote_or_backslash(&buf, from),
+                            string_stop(&buf, from),
                             want.map(|k| k + from),
                             "len {len} at {at} from {from}"
                         );

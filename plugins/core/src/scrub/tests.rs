@@ -439,3 +439,15 @@ fn a_condition_regex_with_a_non_ascii_class_names_its_field() {
     assert_eq!(e.path(), "alerts.rules[0].match[0].regex");
     assert!(e.message().contains("invalid pattern") && e.message().contains("Unicode"), "{e}");
 }
+
+#[test]
+fn a_raw_line_break_inside_a_string_is_read_as_text() {
+    // JSON strings cannot hold a raw line break; text mode ends a quoted
+    // value there. Read as JSON, the cookie's whole value (past the break)
+    // would be replaced now, though a first scrub in text mode kept it.
+    let mut s = default_scrubber();
+    let input: &[u8] = b"{\"cookie\": \"[REDACTED]\nticket_email_sent\", \"n\": 1}";
+    let out = s.scrub(input);
+    assert_eq!(out.format, Format::Text);
+    assert_eq!(String::from_utf8_lossy(&out.bytes), String::from_utf8_lossy(input));
+}
