@@ -251,6 +251,19 @@ fn word_after(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'['
 }
 
+/// Whether one of our tags (`[US_SSN]`, `[EMAIL_ADDRESS:1f0c…]`) starts at `i`.
+fn tag_at(hay: &[u8], i: usize) -> bool {
+    let Some(rest) = hay.get(i..).filter(|r| r.first() == Some(&b'[')) else { return false };
+    let name =
+        rest[1..].iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_').count();
+    let after_name = &rest[1 + name..];
+    let hash = match after_name.first() {
+        Some(b':') => 1 + after_name[1..].iter().take_while(|b| b.is_ascii_hexdigit()).count(),
+        _ => 0,
+    };
+    name > 0 && after_name.get(hash) == Some(&b']')
+}
+
 /// True when the span is glued to a longer dashed or dotted number
 /// (`2024-123-45-6789`, `1.2.3.4.5`), which is an id, not the value.
 fn glued_to_number(hay: &[u8], s: usize, e: usize) -> bool {
@@ -396,6 +409,11 @@ fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let span = &hay[s..e];
     let at = memchr::memchr(b'@', span)?;
     if span[at - 1] == b'.' {
+        return None;
+    }
+    // The domain must end a word: one of our tags right after it stands for
+    // the word it replaced (`…@aol.BB[EMAIL_ADDRESS]` was `…@aol.BBBB…`).
+    if tag_at(hay, e) {
         return None;
     }
     Some((s, e))
