@@ -169,7 +169,7 @@ impl DetectorName {
                 &[(Literal, r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")]
             }
             DetectorName::UrlCredentials => {
-                &[(Url, r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:/"'<>\\]{0,256}:[^\s/"'<>\\]{1,256}@"#)]
+                &[(Url, r#"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s:/"'<>\\]*:[^\s/"'<>\\]+@"#)]
             }
             DetectorName::BearerToken => &[(Bearer, r"(?i:\b(?:bearer|basic)) +[A-Za-z0-9\-._~+/]{4,}=*")],
             DetectorName::AwsAccessKey => {
@@ -450,7 +450,9 @@ pub(crate) fn iban_mod97(compact: &[u8]) -> bool {
 /// The user info of a URL runs to the last `@` before the path, as URL
 /// parsers read it: a user name that is an email (`bob@corp.com:pw@db`) or a
 /// password holding a raw `@` is redacted whole, not cut at its first `@`
-/// with the rest left in the clear.
+/// with the rest left in the clear. No length cap: with one, a redaction
+/// that shortens the line would bring a farther `@` within reach, and a
+/// second scrub would redact more than the first.
 fn url_credentials(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let span = &hay[s..e];
     let sep = SCHEME_SEP.find(span)?;
