@@ -115,10 +115,7 @@ impl Condition {
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
                 .configure(meta::Config::new().nfa_size_limit(Some(1 << 20)))
                 .build(r)
-                .map_err(|e| {
-                    let why = e.syntax_error().map_or_else(|| e.to_string(), ToString::to_string);
-                    ConfigError::new(format!("{at}.regex"), format!("invalid pattern: {why}"))
-                })?;
+                .map_err(|e| ConfigError::new(format!("{at}.regex"), crate::scrub::regex_error(&e)))?;
             ops.push(Op::Regex(re));
         }
         if let Some(v) = c.exists {

@@ -253,15 +253,8 @@ fn word_after(b: u8) -> bool {
 
 /// Whether one of our tags (`[US_SSN]`, `[EMAIL_ADDRESS:1f0c…]`) starts at `i`.
 fn tag_at(hay: &[u8], i: usize) -> bool {
-    let Some(rest) = hay.get(i..).filter(|r| r.first() == Some(&b'[')) else { return false };
-    let name =
-        rest[1..].iter().take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_').count();
-    let after_name = &rest[1 + name..];
-    let hash = match after_name.first() {
-        Some(b':') => 1 + after_name[1..].iter().take_while(|b| b.is_ascii_hexdigit()).count(),
-        _ => 0,
-    };
-    name > 0 && after_name.get(hash) == Some(&b']')
+    hay.get(i) == Some(&b'[')
+        && memchr::memchr(b']', &hay[i..]).is_some_and(|close| super::is_redacted(&hay[i..=i + close]))
 }
 
 /// True when the span is glued to a longer dashed or dotted number

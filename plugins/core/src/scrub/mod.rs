@@ -965,7 +965,7 @@ fn unclosed_end(hay: &[u8], start: usize, stop: usize, closed: bool) -> usize {
 /// `[EMAIL_ADDRESS:1f0c…]`) is left as it is, so scrubbing twice changes
 /// nothing. (`partial` output is not recognised: a real value may start
 /// with stars, and a leak is worse than a second masking.)
-fn is_redacted(v: &[u8]) -> bool {
+pub(crate) fn is_redacted(v: &[u8]) -> bool {
     v.len() >= 3
         && v[0] == b'['
         && v[v.len() - 1] == b']'
@@ -1202,13 +1202,21 @@ fn build_regex<S: AsRef<str>>(sources: &[S]) -> Result<meta::Regex, String> {
                 .hybrid_cache_capacity(8 << 20),
         )
         .build_many(sources)
-        .map_err(|e| match (e.syntax_error(), e.size_limit()) {
-            (Some(se), _) => format!("invalid pattern: {se}"),
-            (None, Some(limit)) => {
-                format!("pattern compiles larger than the {limit}-byte limit; simplify it (fewer or smaller repetitions)")
-            }
-            _ => format!("invalid pattern: {e}"),
-        })
+        .map_err(|e| regex_error(&e))
+}
+
+/// A regex build error as a config message: the syntax error itself, or the
+/// size limit that was hit.
+pub(crate) fn regex_error(e: &meta::BuildError) -> String {
+    match (e.syntax_error(), e.size_limit()) {
+        (Some(se), _) => format!("invalid pattern: {se}"),
+        (None, Some(limit)) => {
+            format!(
+                "pattern compiles larger than the {limit}-byte limit; simplify it (fewer or smaller repetitions)"
+            )
+        }
+        _ => format!("invalid pattern: {e}"),
+    }
 }
 
 /// A built-in detector's regex (ASCII mode; its check runs on each match).
