@@ -227,7 +227,8 @@ fn index(src: &[u8]) -> Option<(Vec<Field>, usize)> {
     if first.kind != Kind::ObjectStart {
         return None;
     }
-    let mut fields = Vec::new();
+    // Room for a typical structlog record's top level without regrowing.
+    let mut fields = Vec::with_capacity(16);
     let mut pending: Option<((usize, usize), Option<String>, usize)> = None;
     let mut value_start = 0;
     let mut close = 0;

@@ -143,6 +143,15 @@ impl ScanGroup {
             _ => true,
         }
     }
+
+    /// Whether the group's regex should use a literal prefilter. The digit
+    /// patterns' prefixes are single digits (`[0-9]`, `+`, `(`): a prefilter
+    /// stops at nearly every number in a record and hands each to the DFA,
+    /// which cost 2.7× a plain lazy-DFA scan on the structlog sample (24.9 vs
+    /// 9.3 instructions per byte, default preset's card and SSN patterns).
+    pub(crate) fn wants_prefilter(self) -> bool {
+        self != ScanGroup::Digits
+    }
 }
 
 // Built once: `memmem::find` builds its searcher on every call, which cost

@@ -149,7 +149,7 @@ impl Scrubber {
             if rule.name.is_empty() || !rule.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 return Err(ConfigError::new(at("name"), "use letters, digits and '_' only"));
             }
-            build_regex(std::slice::from_ref(&rule.pattern))
+            build_regex(std::slice::from_ref(&rule.pattern), true)
                 .map_err(|e| ConfigError::new(at("pattern"), e))?;
             if rule.action == ActionKind::Hash {
                 uses_hash.get_or_insert(at("action"));
@@ -271,7 +271,8 @@ impl Scrubber {
         let mut groups: Vec<Group> = Vec::new();
         for chunk in parts.chunk_by(|a, b| a.0 == b.0) {
             let sources: Vec<&str> = chunk.iter().map(|(_, s, _)| s.as_str()).collect();
-            let regex = build_regex(&sources).map_err(|e| ConfigError::new("scrub", e))?;
+            let regex = build_regex(&sources, chunk[0].0.wants_prefilter())
+                .map_err(|e| ConfigError::new("scrub", e))?;
             groups.push(Group {
                 kind: chunk[0].0,
                 cache: regex.create_cache(),
@@ -1191,7 +1192,9 @@ fn confirm(g: &Group, hay: &[u8], pid: usize, ms: usize, me: usize) -> Option<Fo
 }
 
 /// Builds the combined ASCII-mode regex (leftmost-first across patterns).
-fn build_regex<S: AsRef<str>>(sources: &[S]) -> Result<meta::Regex, String> {
+/// `prefilter` lets the regex skip ahead with a literal searcher; see
+/// [`ScanGroup::wants_prefilter`] for when that costs more than it saves.
+fn build_regex<S: AsRef<str>>(sources: &[S], prefilter: bool) -> Result<meta::Regex, String> {
     meta::Regex::builder()
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
@@ -1199,7 +1202,8 @@ fn build_regex<S: AsRef<str>>(sources: &[S]) -> Result<meta::Regex, String> {
                 .nfa_size_limit(Some(REGEX_SIZE_LIMIT * 4))
                 .onepass_size_limit(Some(REGEX_SIZE_LIMIT))
                 .dfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                .hybrid_cache_capacity(8 << 20),
+                .hybrid_cache_capacity(8 << 20)
+                .auto_prefilter(prefilter),
         )
         .build_many(sources)
         .map_err(|e| regex_error(&e))
