@@ -49,6 +49,16 @@ struct Action {
     tag: String,
     /// Index into the redaction counters.
     label: usize,
+    /// `[TAG]`, written once: masking is the common action, and formatting
+    /// the tag per redaction cost more than the check that found it.
+    masked: Vec<u8>,
+}
+
+impl Action {
+    fn new(kind: ActionKind, keep: usize, tag: String, label: usize) -> Self {
+        let masked = format!("[{tag}]").into_bytes();
+        Action { kind, keep, tag, label, masked }
+    }
 }
 
 /// What a pattern of the combined regex is.
@@ -154,12 +164,12 @@ impl Scrubber {
             if rule.action == ActionKind::Hash {
                 uses_hash.get_or_insert(at("action"));
             }
-            actions.push(Action {
-                kind: rule.action,
-                keep: rule.keep.unwrap_or(default_keep),
-                tag: rule.tag.clone().unwrap_or_else(|| rule.name.clone()),
-                label: label_of(&rule.name),
-            });
+            actions.push(Action::new(
+                rule.action,
+                rule.keep.unwrap_or(default_keep),
+                rule.tag.clone().unwrap_or_else(|| rule.name.clone()),
+                label_of(&rule.name),
+            ));
             let kind = PatternKind::Detector { check: detectors::accept, action: actions.len() - 1 };
             parts.push((ScanGroup::Custom, rule.pattern.clone(), kind));
         }
@@ -184,12 +194,12 @@ impl Scrubber {
             if ac.action == ActionKind::Hash {
                 uses_hash.get_or_insert(source);
             }
-            actions.push(Action {
-                kind: ac.action,
-                keep: ac.keep.unwrap_or(default_keep),
-                tag: ac.tag.unwrap_or_else(|| d.as_str().to_owned()),
-                label: label_of(d.as_str()),
-            });
+            actions.push(Action::new(
+                ac.action,
+                ac.keep.unwrap_or(default_keep),
+                ac.tag.unwrap_or_else(|| d.as_str().to_owned()),
+                label_of(d.as_str()),
+            ));
             for (group, source) in d.parts() {
                 let kind = PatternKind::Detector { check: d.check(), action: actions.len() - 1 };
                 parts.push((*group, (*source).to_owned(), kind));
@@ -218,24 +228,19 @@ impl Scrubber {
             if ac.action == ActionKind::Hash {
                 uses_hash.get_or_insert(format!("scrub.keys[{i}].action"));
             }
-            actions.push(Action {
-                kind: ac.action,
-                keep: ac.keep.unwrap_or(default_keep),
-                tag: ac.tag.unwrap_or_else(|| "REDACTED".to_owned()),
-                label: key_label,
-            });
+            actions.push(Action::new(
+                ac.action,
+                ac.keep.unwrap_or(default_keep),
+                ac.tag.unwrap_or_else(|| "REDACTED".to_owned()),
+                key_label,
+            ));
             keys.insert(&rule.path, actions.len() - 1);
         }
         if cfg.preset != Preset::None {
             if cfg.default_action == ActionKind::Hash {
                 uses_hash.get_or_insert("scrub.default_action".to_owned());
             }
-            actions.push(Action {
-                kind: cfg.default_action,
-                keep: default_keep,
-                tag: "REDACTED".to_owned(),
-                label: key_label,
-            });
+            actions.push(Action::new(cfg.default_action, default_keep, "REDACTED".to_owned(), key_label));
             let preset_action = actions.len() - 1;
             for k in DEFAULT_KEYS.iter().filter(|k| !cfg.disable_keys.iter().any(|d| d == *k)) {
                 keys.insert(k, preset_action);
@@ -436,11 +441,11 @@ impl Scrubber {
     /// The replacement text for a value under `action` (not JSON-escaped).
     fn render(&self, action: &Action, value: &[u8]) -> Vec<u8> {
         match action.kind {
-            ActionKind::Mask | ActionKind::Drop => format!("[{}]", action.tag).into_bytes(),
+            ActionKind::Mask | ActionKind::Drop => action.masked.clone(),
             ActionKind::Partial => partial(value, action.keep),
             ActionKind::Hash => {
                 let Some(mac) = &self.hmac else {
-                    return format!("[{}]", action.tag).into_bytes();
+                    return action.masked.clone();
                 };
                 let mut mac = mac.clone();
                 mac.update(value);
