@@ -170,7 +170,46 @@ pub(crate) struct KeySet<T> {
 }
 
 /// Key → the first one-segment rule matching it (with its insertion order).
-type KeyCache<T> = FxHashMap<Box<[u8]>, Option<(usize, T)>>;
+/// Keyed by the key's [`Fingerprint`]: hashing and comparing five words
+/// costs a third of what hashing and `memcmp`-ing the bytes did (~120
+/// instructions a lookup on the structlog sample, where every record's keys
+/// are looked up).
+type KeyCache<T> = FxHashMap<Fingerprint, Option<(usize, T)>>;
+
+/// A key of at most 32 bytes as a value: its length and up to four
+/// (overlapping) little-endian word loads, which together fix every byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint(u8, [u64; 4]);
+
+impl std::hash::Hash for Fingerprint {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // One word: the hasher's byte-slice path is what made the old key slow.
+        let [a, b, c, d] = self.1;
+        state.write_u64(a ^ b.rotate_left(19) ^ c.rotate_left(37) ^ d.rotate_left(53) ^ u64::from(self.0));
+    }
+}
+
+/// Longest key the cache holds.
+const CACHED_KEY_MAX: usize = 32;
+
+fn fingerprint(key: &[u8]) -> Option<Fingerprint> {
+    let n = key.len();
+    let w8 =
+        |i: usize| key.get(i..i + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()).map_or(0, u64::from_le_bytes);
+    let w4 = |i: usize| {
+        key.get(i..i + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+    };
+    let words = match n {
+        0..=3 => [key.iter().rev().fold(0u64, |a, &b| a << 8 | u64::from(b)), 0, 0, 0],
+        4..=7 => [w4(0), w4(n - 4), 0, 0],
+        8..=16 => [w8(0), w8(n - 8), 0, 0],
+        17..=CACHED_KEY_MAX => [w8(0), w8(8), w8(n - 16), w8(n - 8)],
+        _ => return None,
+    };
+    Some(Fingerprint(n as u8, words))
+}
 
 /// Most keys cached before the cache starts over.
 const CACHE_CAP: usize = 4096;
@@ -220,15 +259,18 @@ impl<T: Copy> KeySet<T> {
     }
 
     fn find_single(&self, key: &[u8]) -> Option<(usize, T)> {
-        if let Some(hit) = self.cache.borrow().get(key) {
-            return *hit;
+        let print = fingerprint(key);
+        if let Some(hit) = print.and_then(|f| self.cache.borrow().get(&f).copied()) {
+            return hit;
         }
         let found = self.single.iter().find(|(_, p, _)| glob(&p.segments[0], key)).map(|(o, _, t)| (*o, *t));
-        let mut cache = self.cache.borrow_mut();
-        if cache.len() >= CACHE_CAP {
-            cache.clear();
+        if let Some(f) = print {
+            let mut cache = self.cache.borrow_mut();
+            if cache.len() >= CACHE_CAP {
+                cache.clear();
+            }
+            cache.insert(f, found);
         }
-        cache.insert(key.into(), found);
         found
     }
 }
@@ -236,6 +278,26 @@ impl<T: Copy> KeySet<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_tell_every_byte_apart() {
+        // Changing any one byte of a key of any cacheable length must change
+        // its fingerprint, or the cache would answer for the wrong key.
+        for n in 0..=CACHED_KEY_MAX {
+            let key: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            let base = fingerprint(&key);
+            assert!(base.is_some(), "length {n} is cacheable");
+            for i in 0..n {
+                let mut other = key.clone();
+                other[i] = b'_';
+                assert_ne!(fingerprint(&other), base, "length {n}, byte {i}");
+            }
+            let mut longer = key.clone();
+            longer.push(0);
+            assert_ne!(fingerprint(&longer), base, "length {n} vs {}", n + 1);
+        }
+        assert_eq!(fingerprint(&[b'k'; CACHED_KEY_MAX + 1]), None);
+    }
 
     #[test]
     fn globs() {
