@@ -220,6 +220,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Scans a string whose opening quote is at `self.pos`.
+    #[inline(always)]
     fn string(&mut self, kind: Kind) -> Result<Token, NotJson> {
         let start = self.pos + 1;
         let mut i = start;
@@ -257,7 +258,7 @@ impl<'a> Scanner<'a> {
 /// logs are mostly short, where a SIMD search costs more to set up than it
 /// saves: the first 64 bytes are read eight at a time (SWAR), the rest by
 /// memchr.
-#[inline]
+#[inline(always)]
 fn string_stop(buf: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
