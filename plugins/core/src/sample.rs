@@ -236,7 +236,9 @@ impl Sampler {
         force: bool,
     ) -> Decision {
         let rate = self.rate_for(rec);
-        if rate < 1.0 && !self.keep_at(rec, rate) {
+        // At rate 0 every trace rule drops whatever the id: skip finding
+        // and hashing one (a SHA-256 of the whole record when it has none).
+        if rate < 1.0 && (rate <= 0.0 || !self.keep_at(rec, rate)) {
             return Decision::Sampled;
         }
         if let (Some(rl), Some(buckets)) = (&self.cfg.rate_limit, &mut self.buckets) {
