@@ -5,8 +5,8 @@
 //! characters and `?` one character; a `**` segment matches any number of
 //! path segments. A pattern matches the *end* of a value's path, so
 //! `headers.authorization` matches `request.headers.authorization` too.
-//! Array levels add no segment. Exact one-segment names are bucketed by
-//! length, so the common case costs a couple of comparisons per key.
+//! Array levels add no segment. The answer of the one-segment rules is
+//! cached per key, so a key seen before costs one lookup.
 
 /// The preset's sensitive keys.
 pub const DEFAULT_KEYS: &[&str] = &[
@@ -170,8 +170,8 @@ pub(crate) struct KeySet<T> {
 }
 
 /// Key → the first one-segment rule matching it (with its insertion order).
-/// Keyed by the key's [`Fingerprint`]: hashing and comparing five words
-/// costs a third of what hashing and `memcmp`-ing the bytes did (~120
+/// Keyed by the key's [`Fingerprint`]: hashing one word and comparing five
+/// costs less than hashing and `memcmp`-ing the bytes (102 instead of 123
 /// instructions a lookup on the structlog sample, where every record's keys
 /// are looked up).
 type KeyCache<T> = FxHashMap<Fingerprint, Option<(usize, T)>>;
