@@ -64,6 +64,15 @@ impl<'r> Value<'r> {
         self.raw
     }
 
+    /// Whether the value's text is `s`, without decoding a string that
+    /// holds no escape (alert and drop rules test most records this way).
+    pub fn text_is(&self, s: &str) -> bool {
+        match self.raw {
+            [b'"', inner @ .., b'"'] if memchr::memchr(b'\\', inner).is_none() => inner == s.as_bytes(),
+            _ => self.text() == s,
+        }
+    }
+
     /// The value as text: a string's decoded content, or a number's,
     /// literal's or container's JSON text.
     pub fn text(&self) -> Cow<'r, str> {

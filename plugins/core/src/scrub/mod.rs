@@ -394,7 +394,7 @@ impl Scrubber {
             let action = &self.actions[f.action];
             let repl = match action.kind {
                 ActionKind::Drop => Vec::new(),
-                _ => self.render(action, &input[f.start..f.end]),
+                _ => self.render(action, &input[f.start..f.end]).into_owned(),
             };
             if !done.is_empty() && repl == input[f.start..f.end] {
                 continue;
@@ -438,14 +438,15 @@ impl Scrubber {
         self.candidates = cands;
     }
 
-    /// The replacement text for a value under `action` (not JSON-escaped).
-    fn render(&self, action: &Action, value: &[u8]) -> Vec<u8> {
+    /// The replacement text for a value under `action` (not JSON-escaped);
+    /// a mask borrows the action's tag.
+    fn render<'s>(&'s self, action: &'s Action, value: &[u8]) -> Cow<'s, [u8]> {
         match action.kind {
-            ActionKind::Mask | ActionKind::Drop => action.masked.clone(),
-            ActionKind::Partial => partial(value, action.keep),
+            ActionKind::Mask | ActionKind::Drop => Cow::Borrowed(&action.masked),
+            ActionKind::Partial => Cow::Owned(partial(value, action.keep)),
             ActionKind::Hash => {
                 let Some(mac) = &self.hmac else {
-                    return action.masked.clone();
+                    return Cow::Borrowed(&action.masked);
                 };
                 let mut mac = mac.clone();
                 mac.update(value);
@@ -463,7 +464,7 @@ impl Scrubber {
                     out.push(b);
                 }
                 out.push(b']');
-                out
+                Cow::Owned(out)
             }
         }
     }
