@@ -62,6 +62,11 @@ fn target_dir() -> PathBuf {
 fn cargo() -> Command {
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root());
+    // A CI build is made once and thrown away: incremental state would only
+    // take disk (over a gigabyte here) and never be reused.
+    if std::env::var_os("CI").is_some() {
+        c.env("CARGO_INCREMENTAL", "0");
+    }
     c
 }
 
