@@ -3,8 +3,8 @@
 //! The hot path never builds a `serde_json::Value`: a record is scanned once,
 //! every string, number and key is reported with its byte range, and the stages
 //! rewrite only the ranges they change. The scanner is iterative (an explicit
-//! stack, no recursion), so deep nesting costs heap, never host stack, and it
-//! stops at [`MAX_DEPTH`] so a hostile record cannot grow it without bound.
+//! stack of one bit per level, no recursion), so deep nesting never costs host
+//! stack, and it stops at [`MAX_DEPTH`].
 //!
 //! It is strict about structure (brackets, commas, colons, literals, escapes)
 //! and lenient about number grammar; invalid UTF-8 is rejected before scanning
@@ -75,13 +75,55 @@ enum State {
 pub(crate) struct Scanner<'a> {
     buf: &'a [u8],
     pos: usize,
-    stack: Vec<u8>,
+    stack: Nesting,
     state: State,
+}
+
+const _: () = assert!(MAX_DEPTH.is_multiple_of(64), "Nesting holds whole words of levels");
+
+/// The open containers, one bit each (set for an object): a fixed 32 bytes,
+/// so a scanner never allocates (it was one allocation per record).
+#[derive(Debug, Default)]
+struct Nesting {
+    bits: [u64; MAX_DEPTH / 64],
+    len: usize,
+}
+
+impl Nesting {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Opens a container; the caller keeps `len` below [`MAX_DEPTH`].
+    fn push(&mut self, open: u8) {
+        let (word, bit) = (self.len / 64, self.len % 64);
+        if let Some(w) = self.bits.get_mut(word) {
+            *w = (*w & !(1 << bit)) | (u64::from(open == b'{') << bit);
+            self.len += 1;
+        }
+    }
+
+    /// The innermost open bracket, `{` or `[`.
+    fn last(&self) -> Option<u8> {
+        let top = self.len.checked_sub(1)?;
+        let set = self.bits.get(top / 64)? >> (top % 64) & 1 == 1;
+        Some(if set { b'{' } else { b'[' })
+    }
+
+    fn pop(&mut self) -> Option<u8> {
+        let open = self.last()?;
+        self.len -= 1;
+        Some(open)
+    }
 }
 
 impl<'a> Scanner<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Scanner { buf, pos: 0, stack: Vec::new(), state: State::Value }
+        Scanner { buf, pos: 0, stack: Nesting::default(), state: State::Value }
     }
 
     /// Current nesting depth (1 inside the root object).
@@ -457,6 +499,36 @@ mod tests {
             "",
         ] {
             assert!(kinds(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    /// Objects and arrays interleaved past the first 64-level word of the
+    /// nesting bits: every close must match its own opener, and a comma must
+    /// expect a key exactly inside objects.
+    #[test]
+    fn deep_mixed_nesting_is_tracked_level_by_level() {
+        let depth = MAX_DEPTH - 1;
+        let (mut open, mut close) = (String::new(), String::new());
+        for level in 0..depth {
+            // An irregular pattern, so no word of bits repeats the last.
+            if level % 3 == 0 || level % 7 == 0 {
+                open.push_str(r#"{"k": 1, "v": "#);
+                close.insert(0, '}');
+            } else {
+                open.push_str("[1, ");
+                close.insert(0, ']');
+            }
+        }
+        let doc = format!("{open}2{close}");
+        let got = kinds(&doc).expect("well-formed");
+        assert_eq!(got.iter().filter(|k| **k == Kind::Key).count(), 2 * doc.matches("\"k\"").count());
+        assert_eq!(got.last(), Some(&Kind::ObjectEnd));
+        // Swapping any one closer for the other kind breaks the document.
+        for at in [0, 63, 64, 65, 130, depth - 1] {
+            let mut bad: Vec<u8> = close.clone().into_bytes();
+            bad[at] = if bad[at] == b'}' { b']' } else { b'}' };
+            let bad = format!("{open}2{}", String::from_utf8(bad).unwrap());
+            assert!(kinds(&bad).is_err(), "closer {at} swapped");
         }
     }
 

@@ -59,14 +59,19 @@ pub fn parse(text: &str, numbering: Numbering) -> Option<Level> {
     if let Ok(n) = t.parse::<i64>() {
         return Some(from_number(n, numbering));
     }
-    let lower = t.to_ascii_lowercase();
-    Some(match lower.as_str() {
-        "trace" | "trc" | "finest" | "finer" => Level::Trace,
-        "debug" | "dbg" | "verbose" | "fine" => Level::Debug,
-        "info" | "information" | "informational" | "notice" | "inf" => Level::Info,
-        "warn" | "warning" | "wrn" => Level::Warning,
-        "error" | "err" | "eror" | "severe" => Level::Error,
-        "critical" | "crit" | "fatal" | "panic" | "emerg" | "emergency" | "alert" | "dpanic" => {
+    // Lower-cased on the stack: every name below fits in 16 bytes, and the
+    // level is read on every record (one allocation each, before).
+    let mut buf = [0u8; 16];
+    let lower = buf.get_mut(..t.len())?;
+    lower.copy_from_slice(t.as_bytes());
+    lower.make_ascii_lowercase();
+    Some(match &*lower {
+        b"trace" | b"trc" | b"finest" | b"finer" => Level::Trace,
+        b"debug" | b"dbg" | b"verbose" | b"fine" => Level::Debug,
+        b"info" | b"information" | b"informational" | b"notice" | b"inf" => Level::Info,
+        b"warn" | b"warning" | b"wrn" => Level::Warning,
+        b"error" | b"err" | b"eror" | b"severe" => Level::Error,
+        b"critical" | b"crit" | b"fatal" | b"panic" | b"emerg" | b"emergency" | b"alert" | b"dpanic" => {
             Level::Critical
         }
         _ => return None,

@@ -132,6 +132,9 @@ pub struct Scrubber {
     text_mode: bool,
     /// Scratch for the matches of one token.
     scratch: Vec<Found>,
+    /// Scratch for a record's whole-line matches, and its walk's frames.
+    found: Vec<Found>,
+    frames: Vec<Frame>,
 }
 
 impl Scrubber {
@@ -299,6 +302,8 @@ impl Scrubber {
             pending: Vec::new(),
             text_mode: false,
             scratch: Vec::new(),
+            found: Vec::new(),
+            frames: Vec::new(),
         })
     }
 
@@ -314,15 +319,18 @@ impl Scrubber {
         let mut fell_back = false;
         if matches!(first, Some(b'{' | b'[')) {
             if std::str::from_utf8(input).is_ok() {
-                let mut found = Vec::new();
+                // Kept between records, like the frame stack.
+                let mut found = std::mem::take(&mut self.found);
+                found.clear();
                 self.find_all(input, 0..input.len(), &mut found);
                 // Nothing matched, no key is sensitive and no string has
                 // escapes: the walk could change nothing (and as text,
                 // neither could the scan).
-                if found.is_empty()
+                let unchanged = found.is_empty()
                     && memchr::memchr(b'\\', input).is_none()
-                    && !json_keys_may_match(&self.keys, input)
-                {
+                    && !json_keys_may_match(&self.keys, input);
+                if unchanged {
+                    self.found = found;
                     // Not parsed, so only a cut-off document is caught here
                     // (the usual broken line): it counts as a fallback and
                     // reads as text downstream. The bytes are the same either way.
@@ -331,7 +339,9 @@ impl Scrubber {
                     let format = if closed { Format::Json } else { Format::Text };
                     return Scrubbed { bytes: Cow::Borrowed(input), format, fell_back: !closed };
                 }
-                let attempt = match self.scrub_json(input, Some(found)) {
+                let attempt = self.scrub_json(input, Some(&found));
+                self.found = found;
+                let attempt = match attempt {
                     Err(JsonFail::Crossing) => {
                         self.pending.clear();
                         self.scrub_json(input, None)
@@ -471,11 +481,24 @@ impl Scrubber {
 
     /// Walks a JSON record. `found` holds the whole-line matches; `None`
     /// rescans token by token (when a match straddled structure).
-    fn scrub_json(&mut self, input: &[u8], found: Option<Vec<Found>>) -> Result<Vec<Edit>, JsonFail> {
+    fn scrub_json(&mut self, input: &[u8], found: Option<&[Found]>) -> Result<Vec<Edit>, JsonFail> {
+        // The frame stack is kept between records: one allocation less each.
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.clear();
+        let walked = self.walk_json(input, found, &mut frames);
+        self.frames = frames;
+        walked
+    }
+
+    fn walk_json(
+        &mut self,
+        input: &[u8],
+        found: Option<&[Found]>,
+        frames: &mut Vec<Frame>,
+    ) -> Result<Vec<Edit>, JsonFail> {
         let per_token = found.is_none();
         let mut w = Walk { found: found.unwrap_or_default(), next: 0, per_token, edits: Vec::new() };
         let mut sc = Scanner::new(input);
-        let mut frames: Vec<Frame> = Vec::new();
         // Keys of the enclosing objects (decoded), outermost first.
         let mut path: Vec<Vec<u8>> = Vec::new();
         let mut skip: Option<Skip> = None;
@@ -750,14 +773,14 @@ struct Skip {
 
 /// The walk's match cursor and edits.
 #[derive(Debug)]
-struct Walk {
-    found: Vec<Found>,
+struct Walk<'f> {
+    found: &'f [Found],
     next: usize,
     per_token: bool,
     edits: Vec<Edit>,
 }
 
-impl Walk {
+impl Walk<'_> {
     /// A match that began before this token and was not placed inside a
     /// token straddles structure: the whole-line pass can't place it.
     fn check_gap(&self, tok: &Token) -> Result<(), JsonFail> {
