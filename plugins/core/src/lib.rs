@@ -99,6 +99,8 @@ pub struct Pipeline {
     stats: Stats,
     signals: Vec<AlertEvent>,
     emitted: Vec<Vec<u8>>,
+    /// The last kept record is known to be a well-formed JSON object.
+    kept_object: bool,
 }
 
 impl Pipeline {
@@ -129,6 +131,7 @@ impl Pipeline {
             stats: Stats::default(),
             signals: Vec::new(),
             emitted: Vec::new(),
+            kept_object: false,
         })
     }
 
@@ -145,12 +148,19 @@ impl Pipeline {
         };
         let scrubbed = match &mut self.scrub {
             Some(s) => s.scrub(input),
-            None => Scrubbed { bytes: Cow::Borrowed(input), format: detect_format(input), fell_back: false },
+            None => Scrubbed {
+                bytes: Cow::Borrowed(input),
+                format: detect_format(input),
+                fell_back: false,
+                parsed: false,
+            },
         };
+        self.kept_object = false;
         if scrubbed.fell_back {
             self.stats.parse_fallbacks += 1;
         }
         if self.enrich.is_none() && self.sample.is_none() && self.alerts.is_none() {
+            self.kept_object = scrubbed.parsed && scrubbed.bytes.first() == Some(&b'{');
             return self.keep(scrubbed.bytes);
         }
         let mut rec = Record::new(scrubbed.bytes, scrubbed.format);
@@ -189,7 +199,18 @@ impl Pipeline {
             }
             rec.set_raw(field, serde_json::to_vec(&v).unwrap_or_default());
         }
+        self.kept_object = rec.is_object();
         self.keep(rec.into_bytes())
+    }
+
+    /// Whether the record the last [`process`](Self::process) kept is known
+    /// to be one well-formed JSON object: it was read whole, by the scrub
+    /// walk or the stages' field index, and the changes made to it keep it
+    /// an object. `false` means unknown, not "not an object": a shipper that
+    /// must hand on objects only (Fluent Bit) checks those with
+    /// [`json::is_object`], and skips a second read of the rest.
+    pub fn kept_json_object(&self) -> bool {
+        self.kept_object
     }
 
     fn keep<'a>(&mut self, bytes: Cow<'a, [u8]>) -> Outcome<'a> {

@@ -90,7 +90,12 @@ impl Filter {
         self.out.clear();
         match outcome {
             Outcome::Drop(_) => return std::ptr::null(),
-            Outcome::Keep(bytes) => encode_object(&bytes, &summaries, &mut self.out),
+            Outcome::Keep(bytes) => {
+                // The engine knows most records are objects (it read them
+                // whole); only the rest are read again here.
+                let is_object = pipeline.kept_json_object() || logsift_core::json::is_object(&bytes);
+                encode_object(&bytes, is_object, &summaries, &mut self.out);
+            }
         }
         self.out.push(0);
         self.out.as_ptr()
@@ -98,10 +103,9 @@ impl Filter {
 }
 
 /// Writes the record as a JSON object: Fluent Bit parses what we return, and
-/// anything but an object is an error there. A record that was scrubbed as
-/// text (it was not valid JSON) is wrapped as `{"log": "…"}`.
-fn encode_object(bytes: &[u8], summaries: &[Vec<u8>], out: &mut Vec<u8>) {
-    let is_object = logsift_core::json::is_object(bytes);
+/// anything but an object is an error there. A record that is not one
+/// (`is_object` false: it was scrubbed as text) is wrapped as `{"log": "…"}`.
+fn encode_object(bytes: &[u8], is_object: bool, summaries: &[Vec<u8>], out: &mut Vec<u8>) {
     let mut value: Option<serde_json::Value> = None;
     if !summaries.is_empty() || !is_object {
         let mut obj = if is_object {

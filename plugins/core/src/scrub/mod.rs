@@ -111,6 +111,10 @@ pub struct Scrubbed<'a> {
     pub format: Format,
     /// It looked like JSON but was not, so it was scrubbed as text.
     pub fell_back: bool,
+    /// The whole record was read token by token as one JSON document, so
+    /// it is well-formed (a record with nothing to change is passed on
+    /// unread, and this is false).
+    pub parsed: bool,
 }
 
 /// The compiled scrub stage.
@@ -337,7 +341,12 @@ impl Scrubber {
                     let last = input.iter().rev().find(|b| !b.is_ascii_whitespace()).copied();
                     let closed = last == Some(if first == Some(b'{') { b'}' } else { b']' });
                     let format = if closed { Format::Json } else { Format::Text };
-                    return Scrubbed { bytes: Cow::Borrowed(input), format, fell_back: !closed };
+                    return Scrubbed {
+                        bytes: Cow::Borrowed(input),
+                        format,
+                        fell_back: !closed,
+                        parsed: false,
+                    };
                 }
                 let attempt = self.scrub_json(input, Some(&found));
                 self.found = found;
@@ -351,7 +360,12 @@ impl Scrubber {
                 match attempt {
                     Ok(edits) => {
                         self.commit();
-                        return Scrubbed { bytes: apply(input, edits), format: Format::Json, fell_back };
+                        return Scrubbed {
+                            bytes: apply(input, edits),
+                            format: Format::Json,
+                            fell_back,
+                            parsed: true,
+                        };
                     }
                     Err(_) => self.pending.clear(),
                 }
@@ -367,7 +381,7 @@ impl Scrubber {
         let unsettled = edits.iter().any(|e| swallows_structure(&input[e.start..e.end]));
         self.commit();
         if !unsettled {
-            return Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back };
+            return Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back, parsed: false };
         }
         let (mut out, mut done) = apply_tracked(input, edits, &[]);
         for _ in 0..SETTLE_PASSES {
@@ -378,7 +392,7 @@ impl Scrubber {
             self.commit();
             (out, done) = apply_tracked(&out, edits, &done);
         }
-        Scrubbed { bytes: Cow::Owned(out), format: Format::Text, fell_back }
+        Scrubbed { bytes: Cow::Owned(out), format: Format::Text, fell_back, parsed: false }
     }
 
     fn commit(&mut self) {
