@@ -79,10 +79,30 @@ struct Found {
 /// One combined regex and the patterns compiled into it.
 #[derive(Debug)]
 struct Group {
-    kind: ScanGroup,
+    /// The scan groups compiled into this regex, in priority order (see
+    /// [`ScanGroup::pass`]).
+    parts: Vec<Part>,
     regex: meta::Regex,
     cache: meta::Cache,
     patterns: Vec<PatternKind>,
+}
+
+/// A scan group's share of a [`Group`]'s patterns.
+#[derive(Debug, Clone)]
+struct Part {
+    kind: ScanGroup,
+    /// Its patterns' indices in the regex.
+    patterns: Range<usize>,
+}
+
+/// Most scan groups one regex can hold (there are seven in all).
+const MAX_PARTS: usize = 8;
+
+impl Group {
+    /// The part pattern `pid` belongs to.
+    fn part_of(&self, pid: usize) -> usize {
+        self.parts.iter().position(|p| p.patterns.contains(&pid)).unwrap_or(0)
+    }
 }
 
 /// A byte range of the input and what replaces it.
@@ -144,6 +164,13 @@ pub struct Scrubber {
 impl Scrubber {
     /// Compiles a `scrub` section. Errors name the offending field.
     pub fn new(cfg: &ScrubConfig) -> Result<Self, ConfigError> {
+        Self::build(cfg, true)
+    }
+
+    /// `fuse: false` gives every scan group its own regex, the reference
+    /// the fused passes are tested against.
+    fn build(cfg: &ScrubConfig, fuse: bool) -> Result<Self, ConfigError> {
+        let pass = |g: ScanGroup| if fuse { g.pass() } else { g as u8 };
         let mut labels: Vec<String> = Vec::new();
         let mut label_of = |name: &str| -> usize {
             match labels.iter().position(|l| l == name) {
@@ -279,14 +306,22 @@ impl Scrubber {
             (None, None) => None,
         };
 
-        parts.sort_by_key(|(g, _, _)| *g);
+        // Stable: a group's patterns keep the detectors' order.
+        parts.sort_by_key(|(g, _, _)| (pass(*g), *g));
         let mut groups: Vec<Group> = Vec::new();
-        for chunk in parts.chunk_by(|a, b| a.0 == b.0) {
+        for chunk in parts.chunk_by(|a, b| pass(a.0) == pass(b.0)) {
             let sources: Vec<&str> = chunk.iter().map(|(_, s, _)| s.as_str()).collect();
-            let regex = build_regex(&sources, chunk[0].0.wants_prefilter())
-                .map_err(|e| ConfigError::new("scrub", e))?;
+            let mut group_parts: Vec<Part> = Vec::new();
+            for (i, (g, _, _)) in chunk.iter().enumerate() {
+                match group_parts.last_mut() {
+                    Some(last) if last.kind == *g => last.patterns.end = i + 1,
+                    _ => group_parts.push(Part { kind: *g, patterns: i..i + 1 }),
+                }
+            }
+            let prefilter = group_parts.iter().all(|p| p.kind.wants_prefilter());
+            let regex = build_regex(&sources, prefilter).map_err(|e| ConfigError::new("scrub", e))?;
             groups.push(Group {
-                kind: chunk[0].0,
+                parts: group_parts,
                 cache: regex.create_cache(),
                 regex,
                 patterns: chunk.iter().map(|(_, _, k)| k.clone()).collect(),
@@ -438,9 +473,9 @@ impl Scrubber {
         let mut cands = std::mem::take(&mut self.candidates);
         cands.clear();
         let window = &hay[range.clone()];
-        for (gi, g) in self.groups.iter_mut().enumerate() {
-            if g.kind.may_match(window) {
-                scan_span(g, hay, range.clone(), gi + 1, &mut cands);
+        for g in &mut self.groups {
+            if g.parts.iter().any(|p| p.kind.may_match(window)) {
+                scan_span(g, hay, range.clone(), &mut cands);
             }
         }
         if !self.keys.is_empty() {
@@ -1187,44 +1222,100 @@ fn apply_tracked(input: &[u8], edits: Vec<Edit>, done: &[Range<usize>]) -> (Vec<
     (out, spans)
 }
 
-/// Leftmost-first matches of one group in `span`, confirmed by their checks.
-/// A candidate that fails its check is retried one byte on.
-fn scan_span(g: &mut Group, hay: &[u8], span: Range<usize>, prio: usize, cands: &mut Vec<(Found, usize)>) {
-    let mut at = span.start;
-    while at < span.end {
+/// Leftmost-first matches of each part of a group in `span`, confirmed by
+/// their checks, as if each part were scanned alone: one regex pass finds
+/// where the next match of any part starts, and every part whose own scan
+/// has reached that point takes its match there. A candidate that fails its
+/// check is retried one byte on.
+fn scan_span(g: &mut Group, hay: &[u8], span: Range<usize>, cands: &mut Vec<(Found, usize)>) {
+    let n = g.parts.len().min(MAX_PARTS);
+    // Where each part's own scan has got to.
+    let mut cursor = [span.start; MAX_PARTS];
+    loop {
+        let at = cursor[..n].iter().copied().min().unwrap_or(span.end);
+        if at >= span.end {
+            break;
+        }
         let input = Input::new(hay).range(at..span.end);
         let Some(m) = g.regex.search_with(&mut g.cache, &input) else { break };
-        let (ms, me) = (m.start(), m.end());
-        if ms == me || inside_tag(hay, ms, me) {
-            at = ms + 1;
-            continue;
+        let (ms, pid) = (m.start(), m.pattern().as_usize());
+        let winner = g.part_of(pid);
+        for (k, c) in cursor[..n].iter_mut().enumerate() {
+            if *c > ms {
+                continue;
+            }
+            // No part matches between its cursor and `ms` (the regex found
+            // the leftmost start of them all). At `ms`, the parts before the
+            // winner have no match (their patterns come first and would have
+            // won), the winner's is `m`, and a later part looks for its own.
+            let first = match k.cmp(&winner) {
+                std::cmp::Ordering::Less => None,
+                std::cmp::Ordering::Equal => Some((pid, m.end())),
+                std::cmp::Ordering::Greater => first_at(g, hay, ms, span.end, g.parts[k].patterns.clone()),
+            };
+            *c = match first {
+                Some((pid, me)) => take_match(g, hay, ms, me, pid, span.end, cands),
+                None => ms + 1,
+            };
         }
-        let pid = m.pattern().as_usize();
-        let mut confirmed = confirm(g, hay, pid, ms, me).map(|f| (f, me));
-        if confirmed.is_none() {
-            // Leftmost-first reports one pattern per start. When its check
-            // fails, a later pattern may still match from the same start (a
-            // Luhn-failing card candidate `231-99-4022 0-99-4022` hides the
-            // SSN at its head), and the retry one byte on can't see it.
-            for q in pid + 1..g.patterns.len() {
-                let Ok(qid) = PatternID::new(q) else { break };
-                let input = Input::new(hay).range(ms..span.end).anchored(Anchored::Pattern(qid));
-                if let Some(m) = g.regex.search_with(&mut g.cache, &input)
-                    && m.end() > ms
-                    && let Some(f) = confirm(g, hay, q, ms, m.end())
-                {
-                    confirmed = Some((f, m.end()));
-                    break;
-                }
+    }
+}
+
+/// The leftmost-first match among `patterns` anchored at `ms`: the first of
+/// them, in order, that matches there.
+fn first_at(
+    g: &mut Group,
+    hay: &[u8],
+    ms: usize,
+    end: usize,
+    patterns: Range<usize>,
+) -> Option<(usize, usize)> {
+    patterns.into_iter().find_map(|q| {
+        let qid = PatternID::new(q).ok()?;
+        let input = Input::new(hay).range(ms..end).anchored(Anchored::Pattern(qid));
+        g.regex.search_with(&mut g.cache, &input).map(|m| (q, m.end()))
+    })
+}
+
+/// Confirms pattern `pid`'s candidate `hay[ms..me]` and records it under its
+/// part's priority; returns where that part's scan goes on.
+fn take_match(
+    g: &mut Group,
+    hay: &[u8],
+    ms: usize,
+    me: usize,
+    pid: usize,
+    end: usize,
+    cands: &mut Vec<(Found, usize)>,
+) -> usize {
+    if ms == me || inside_tag(hay, ms, me) {
+        return ms + 1;
+    }
+    let part = g.parts[g.part_of(pid)].clone();
+    let mut confirmed = confirm(g, hay, pid, ms, me).map(|f| (f, me));
+    if confirmed.is_none() {
+        // Leftmost-first reports one pattern per start. When its check
+        // fails, a later pattern of the part may still match from the same
+        // start (a Luhn-failing card candidate `231-99-4022 0-99-4022` hides
+        // the SSN at its head), and the retry one byte on can't see it.
+        for q in pid + 1..part.patterns.end {
+            let Ok(qid) = PatternID::new(q) else { break };
+            let input = Input::new(hay).range(ms..end).anchored(Anchored::Pattern(qid));
+            if let Some(m) = g.regex.search_with(&mut g.cache, &input)
+                && m.end() > ms
+                && let Some(f) = confirm(g, hay, q, ms, m.end())
+            {
+                confirmed = Some((f, m.end()));
+                break;
             }
         }
-        match confirmed {
-            Some((f, end)) => {
-                cands.push((f, prio));
-                at = end;
-            }
-            None => at = ms + 1,
+    }
+    match confirmed {
+        Some((f, me)) => {
+            cands.push((f, part.kind.priority()));
+            me
         }
+        None => ms + 1,
     }
 }
 

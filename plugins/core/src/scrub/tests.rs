@@ -451,3 +451,190 @@ fn a_raw_line_break_inside_a_string_is_read_as_text() {
     assert_eq!(out.format, Format::Text);
     assert_eq!(String::from_utf8_lossy(&out.bytes), String::from_utf8_lossy(input));
 }
+
+// ------------------------------------------------- fused scan passes
+
+/// Pieces that start, end and overlap matches of the literal-prefixed and
+/// the digit-shaped detectors, which share one regex pass.
+const PIECES: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "ghp_",
+    "github_pat_",
+    "sk_live_",
+    "rk_test_",
+    "whsec_",
+    "xoxb-",
+    "AIza",
+    "eyJ",
+    "eyJhbGciOi",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----END RSA PRIVATE KEY-----",
+    "Bearer ",
+    "basic ",
+    "4111",
+    "1111",
+    "4242 4242 4242 4242",
+    "5555-5555-5555-4444",
+    "123-45-6789",
+    "078 05 1120",
+    "+1 (415) 555-0132",
+    "415.555.0132",
+    "10.0.0.",
+    "192.168.1.254",
+    "2001:db8:0:0:0:0:0:1",
+    "fe80::1",
+    "DE89370400440532013000",
+    "GB82 WEST 1234 5698 7654 32",
+    "ABCDEFGHIJKLMNOP",
+    "0123456789",
+    "abcdefghij",
+    "QRSTUVWXYZ234567",
+    "0",
+    "9",
+    "A",
+    "z",
+    " ",
+    "-",
+    ".",
+    ":",
+    "_",
+    "/",
+    "=",
+    "[CREDIT_CARD:",
+    "]",
+    "@",
+    "jane.doe@example.com",
+    "https://u:p@h.io/",
+    "password=",
+    "\\n",
+];
+
+fn pieces_line() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop::collection::vec(prop::sample::select(PIECES), 1..24).prop_map(|v| v.concat())
+}
+
+fn scrub_both(fused: &mut Scrubber, separate: &mut Scrubber, line: &[u8]) -> Result<(), String> {
+    let a = fused.scrub(line);
+    let b = separate.scrub(line);
+    if a.bytes != b.bytes || a.format != b.format || a.parsed != b.parsed {
+        return Err(format!(
+            "fused and separate scans differ on {:?}:\n  fused:    {:?}\n  separate: {:?}",
+            String::from_utf8_lossy(line),
+            String::from_utf8_lossy(&a.bytes),
+            String::from_utf8_lossy(&b.bytes)
+        ));
+    }
+    Ok(())
+}
+
+/// One regex for several scan groups finds what each group's own regex
+/// finds: the same redactions, as text and inside JSON strings, for the
+/// strict and default presets.
+#[test]
+fn fused_scan_groups_match_separate_ones() {
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let pairs: Vec<std::cell::RefCell<(Scrubber, Scrubber)>> = ["strict", "default"]
+        .iter()
+        .map(|preset| {
+            let cfg: ScrubConfig = serde_json::from_str(&format!(r#"{{"preset": "{preset}"}}"#)).unwrap();
+            let pair = (Scrubber::build(&cfg, true).unwrap(), Scrubber::build(&cfg, false).unwrap());
+            assert!(pair.0.groups.len() < pair.1.groups.len(), "{preset}: nothing was fused");
+            std::cell::RefCell::new(pair)
+        })
+        .collect();
+    let mut runner = TestRunner::new(Config { cases: 4096, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&pieces_line(), |line| {
+            let json = serde_json::to_vec(&serde_json::json!({"msg": line, "n": 1})).unwrap();
+            for pair in &pairs {
+                let (fused, separate) = &mut *pair.borrow_mut();
+                for input in [line.as_bytes(), &json] {
+                    scrub_both(fused, separate, input).map_err(TestCaseError::fail)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Checks for [`fused_groups_scan_like_separate_ones`]: all, and only even
+/// lengths (so retries from the same start happen).
+fn accept(_: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    Some((s, e))
+}
+
+fn even_only(_: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
+    (e - s).is_multiple_of(2).then_some((s, e))
+}
+
+/// A group of `parts` (each a scan group and its patterns) in one regex.
+fn test_group(parts: &[(ScanGroup, Vec<(&str, bool)>)]) -> Group {
+    let mut sources = Vec::new();
+    let mut patterns = Vec::new();
+    let mut group_parts = Vec::new();
+    for (kind, pats) in parts {
+        let first = sources.len();
+        for (src, strict) in pats {
+            sources.push(*src);
+            let check: detectors::Check = if *strict { even_only } else { accept };
+            patterns.push(PatternKind::Detector { check, action: patterns.len() });
+        }
+        group_parts.push(Part { kind: *kind, patterns: first..sources.len() });
+    }
+    let regex = build_regex(&sources, false).unwrap();
+    Group { parts: group_parts, cache: regex.create_cache(), regex, patterns }
+}
+
+fn scan(groups: &mut [Group], hay: &[u8]) -> Vec<(usize, usize, usize, usize)> {
+    let mut cands = Vec::new();
+    for g in groups {
+        scan_span(g, hay, 0..hay.len(), &mut cands);
+    }
+    let mut out: Vec<_> = cands.iter().map(|(f, p)| (f.start, f.end, *p, f.action)).collect();
+    out.sort_unstable();
+    out
+}
+
+/// The fused scan itself, on patterns made to overlap and to share starts
+/// (which the built-in detectors seldom do): for random patterns split into
+/// parts and random text, one regex over all parts yields exactly the
+/// candidates that each part's own regex does.
+#[test]
+fn fused_groups_scan_like_separate_ones() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    const SOURCES: &[&str] =
+        &["ab", "a+b", r"b[ac]{1,3}", r"\bab", "c", "abc|ca", "a{2,}", "(?:ab)+c?", r"\b[abc]{3}\b", "ba*"];
+    const KINDS: [ScanGroup; 3] = [ScanGroup::Literal, ScanGroup::Bearer, ScanGroup::Digits];
+    let pattern = (prop::sample::select(SOURCES), any::<bool>());
+    let parts = prop::collection::vec(prop::collection::vec(pattern, 1..4), 2..4);
+    let strategy = (parts, "[abc ]{0,40}");
+    let mut runner = TestRunner::new(Config { cases: 4096, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&strategy, |(parts, hay)| {
+            let parts: Vec<(ScanGroup, Vec<(&str, bool)>)> =
+                parts.into_iter().enumerate().map(|(i, p)| (KINDS[i], p)).collect();
+            let mut fused = [test_group(&parts)];
+            // Separate groups number their actions from 0; shift them to
+            // the fused group's numbering.
+            let mut separate: Vec<Group> =
+                parts.iter().map(|p| test_group(std::slice::from_ref(p))).collect();
+            let mut offset = 0;
+            for g in &mut separate {
+                for PatternKind::Detector { action, .. } in &mut g.patterns {
+                    *action += offset;
+                }
+                offset += g.patterns.len();
+            }
+            let (a, b) = (scan(&mut fused, hay.as_bytes()), scan(&mut separate, hay.as_bytes()));
+            if a != b {
+                return Err(TestCaseError::fail(format!(
+                    "{parts:?} on {hay:?}: fused {a:?}, separate {b:?}"
+                )));
+            }
+            Ok(())
+        })
+        .unwrap();
+}
