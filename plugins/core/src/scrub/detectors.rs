@@ -447,7 +447,16 @@ fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if tag_at(hay, e) {
         return None;
     }
-    Some((s, e))
+    // The local part is capped at 64 characters, so in a longer run the
+    // match starts mid-word. Redact the whole word: the head left in the
+    // clear would read differently once the tail is replaced (a 100-character
+    // `sk_live_…` run is no Stripe key, but its head followed by our tag is),
+    // and a second scrub would redact more than the first.
+    let start = hay[..s]
+        .iter()
+        .rposition(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')))
+        .map_or(0, |i| i + 1);
+    Some((start, e))
 }
 
 fn iban(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
