@@ -1254,7 +1254,7 @@ fn scan_span(g: &mut Group, hay: &[u8], span: Range<usize>, cands: &mut Vec<(Fou
                 std::cmp::Ordering::Greater => first_at(g, hay, ms, span.end, g.parts[k].patterns.clone()),
             };
             *c = match first {
-                Some((pid, me)) => take_match(g, hay, ms, me, pid, span.end, cands),
+                Some((pid, me)) => take_match(g, k, hay, ms, me, pid, span.end, cands),
                 None => ms + 1,
             };
         }
@@ -1270,17 +1270,22 @@ fn first_at(
     end: usize,
     patterns: Range<usize>,
 ) -> Option<(usize, usize)> {
-    patterns.into_iter().find_map(|q| {
-        let qid = PatternID::new(q).ok()?;
-        let input = Input::new(hay).range(ms..end).anchored(Anchored::Pattern(qid));
-        g.regex.search_with(&mut g.cache, &input).map(|m| (q, m.end()))
-    })
+    patterns.into_iter().find_map(|q| anchored_end(g, hay, q, ms, end).map(|me| (q, me)))
 }
 
-/// Confirms pattern `pid`'s candidate `hay[ms..me]` and records it under its
-/// part's priority; returns where that part's scan goes on.
+/// Where pattern `q`'s match anchored at `ms` ends, if it has one.
+fn anchored_end(g: &mut Group, hay: &[u8], q: usize, ms: usize, end: usize) -> Option<usize> {
+    let qid = PatternID::new(q).ok()?;
+    let input = Input::new(hay).range(ms..end).anchored(Anchored::Pattern(qid));
+    g.regex.search_with(&mut g.cache, &input).map(|m| m.end())
+}
+
+/// Confirms part `k`'s candidate `hay[ms..me]` of pattern `pid` and records
+/// it under the part's priority; returns where that part's scan goes on.
+#[allow(clippy::too_many_arguments)]
 fn take_match(
     g: &mut Group,
+    k: usize,
     hay: &[u8],
     ms: usize,
     me: usize,
@@ -1291,28 +1296,21 @@ fn take_match(
     if ms == me || inside_tag(hay, ms, me) {
         return ms + 1;
     }
-    let part = g.parts[g.part_of(pid)].clone();
+    let (kind, last) = (g.parts[k].kind, g.parts[k].patterns.end);
     let mut confirmed = confirm(g, hay, pid, ms, me).map(|f| (f, me));
     if confirmed.is_none() {
         // Leftmost-first reports one pattern per start. When its check
         // fails, a later pattern of the part may still match from the same
         // start (a Luhn-failing card candidate `231-99-4022 0-99-4022` hides
         // the SSN at its head), and the retry one byte on can't see it.
-        for q in pid + 1..part.patterns.end {
-            let Ok(qid) = PatternID::new(q) else { break };
-            let input = Input::new(hay).range(ms..end).anchored(Anchored::Pattern(qid));
-            if let Some(m) = g.regex.search_with(&mut g.cache, &input)
-                && m.end() > ms
-                && let Some(f) = confirm(g, hay, q, ms, m.end())
-            {
-                confirmed = Some((f, m.end()));
-                break;
-            }
-        }
+        confirmed = (pid + 1..last).find_map(|q| {
+            let qe = anchored_end(g, hay, q, ms, end).filter(|&qe| qe > ms)?;
+            confirm(g, hay, q, ms, qe).map(|f| (f, qe))
+        });
     }
     match confirmed {
         Some((f, me)) => {
-            cands.push((f, part.kind.priority()));
+            cands.push((f, kind.priority()));
             me
         }
         None => ms + 1,
