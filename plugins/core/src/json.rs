@@ -60,11 +60,8 @@ enum State {
     Value,
     /// A value or `]` (just after `[`).
     ValueOrClose,
-    /// A key must come next (after `,` in an object).
-    Key,
     /// A key or `}` (just after `{`).
     KeyOrClose,
-    Colon,
     /// `,` or the container's close.
     AfterValue,
     Done,
@@ -131,65 +128,69 @@ impl<'a> Scanner<'a> {
         self.stack.len()
     }
 
-    fn skip_ws(&mut self) {
-        while let Some(&b) = self.buf.get(self.pos) {
-            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-    }
-
     /// The next token, `Ok(None)` at a well-formed end, `Err` on anything else.
+    ///
+    /// A key token also consumes the `:` after it, and a `,` is consumed
+    /// with the token that follows it: one call per token, with no call
+    /// spent on punctuation alone.
     pub fn next_token(&mut self) -> Result<Option<Token>, NotJson> {
-        loop {
-            self.skip_ws();
-            let Some(&b) = self.buf.get(self.pos) else {
-                return if self.state == State::Done { Ok(None) } else { Err(NotJson) };
-            };
-            match self.state {
-                State::Done => return Err(NotJson),
-                State::Colon => {
-                    if b != b':' {
-                        return Err(NotJson);
+        let buf = self.buf;
+        let mut pos = skip_ws(buf, self.pos);
+        let Some(&b) = buf.get(pos) else {
+            return if self.state == State::Done { Ok(None) } else { Err(NotJson) };
+        };
+        match self.state {
+            State::AfterValue => match b {
+                b',' => {
+                    pos = skip_ws(buf, pos + 1);
+                    let c = *buf.get(pos).ok_or(NotJson)?;
+                    self.pos = pos;
+                    match self.stack.last() {
+                        Some(b'{') if c == b'"' => self.key().map(Some),
+                        Some(b'[') => self.value(c).map(Some),
+                        _ => Err(NotJson),
                     }
-                    self.pos += 1;
-                    self.state = State::Value;
                 }
-                State::AfterValue => match b {
-                    b',' => {
-                        self.pos += 1;
-                        self.state = match self.stack.last() {
-                            Some(b'{') => State::Key,
-                            Some(_) => State::Value,
-                            None => return Err(NotJson),
-                        };
-                    }
-                    b'}' | b']' => return self.close(b),
-                    _ => return Err(NotJson),
-                },
-                State::Key | State::KeyOrClose => {
-                    if b == b'}' && self.state == State::KeyOrClose {
-                        return self.close(b);
-                    }
-                    if b != b'"' {
-                        return Err(NotJson);
-                    }
-                    let tok = self.string(Kind::Key)?;
-                    self.state = State::Colon;
-                    return Ok(Some(tok));
+                b'}' | b']' => {
+                    self.pos = pos;
+                    self.close(b)
                 }
-                State::Value | State::ValueOrClose => {
-                    if b == b']' && self.state == State::ValueOrClose {
-                        return self.close(b);
-                    }
-                    return self.value(b).map(Some);
+                _ => Err(NotJson),
+            },
+            State::KeyOrClose => {
+                self.pos = pos;
+                match b {
+                    b'}' => self.close(b),
+                    b'"' => self.key().map(Some),
+                    _ => Err(NotJson),
                 }
             }
+            State::ValueOrClose if b == b']' => {
+                self.pos = pos;
+                self.close(b)
+            }
+            State::Value | State::ValueOrClose => {
+                self.pos = pos;
+                self.value(b).map(Some)
+            }
+            State::Done => Err(NotJson),
         }
     }
 
+    /// A key whose opening quote is at `self.pos`, and the `:` after it.
+    #[inline(always)]
+    fn key(&mut self) -> Result<Token, NotJson> {
+        let tok = self.string(Kind::Key)?;
+        let colon = skip_ws(self.buf, self.pos);
+        if self.buf.get(colon) != Some(&b':') {
+            return Err(NotJson);
+        }
+        self.pos = colon + 1;
+        self.state = State::Value;
+        Ok(tok)
+    }
+
+    #[inline(always)]
     fn close(&mut self, b: u8) -> Result<Option<Token>, NotJson> {
         let open = if b == b'}' { b'{' } else { b'[' };
         if self.stack.pop() != Some(open) {
@@ -202,10 +203,12 @@ impl<'a> Scanner<'a> {
         Ok(Some(Token { kind, start, end: self.pos, escaped: false }))
     }
 
+    #[inline(always)]
     fn after_value(&mut self) {
         self.state = if self.stack.is_empty() { State::Done } else { State::AfterValue };
     }
 
+    #[inline(always)]
     fn value(&mut self, b: u8) -> Result<Token, NotJson> {
         let start = self.pos;
         match b {
@@ -294,6 +297,19 @@ impl<'a> Scanner<'a> {
             }
         }
     }
+}
+
+/// Whitespace from `pos` on skipped: JSON's four whitespace bytes all lie at
+/// or below the space, so most bytes settle with one comparison.
+#[inline(always)]
+fn skip_ws(buf: &[u8], mut pos: usize) -> usize {
+    while let Some(&b) = buf.get(pos) {
+        if b > b' ' || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            break;
+        }
+        pos += 1;
+    }
+    pos
 }
 
 /// The first `"`, `\` or line break at or after `from`. Keys and values in
@@ -496,6 +512,20 @@ mod tests {
             r#"{"a": 1}}"#,
             r#"{"a": 1} x"#,
             r#"{1: 2}"#,
+            // Punctuation the scanner consumes along with the next token.
+            r#"{"a"}"#,
+            r#"{"a":}"#,
+            r#"{"a": 1 "b": 2}"#,
+            r#"{"a": 1,, "b": 2}"#,
+            r#"{"a": 1, 2}"#,
+            r#"{"a": 1, }"#,
+            r#"{, "a": 1}"#,
+            r#"[1,]"#,
+            r#"[,1]"#,
+            r#"[1, "a": 2]"#,
+            r#"{"a": [1], "b"}"#,
+            r#"{"a"::1}"#,
+            "{\"a\":\n1,\n}",
             "",
         ] {
             assert!(kinds(bad).is_err(), "accepted {bad:?}");

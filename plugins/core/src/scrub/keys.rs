@@ -65,8 +65,6 @@ pub const DEFAULT_KEYS: &[&str] = &[
 
 use std::cell::RefCell;
 
-use rustc_hash::FxHashMap;
-
 #[derive(Debug, Clone)]
 struct Pattern {
     /// Lowercased segments, `**` kept as its own segment.
@@ -169,25 +167,66 @@ pub(crate) struct KeySet<T> {
     cache: RefCell<KeyCache<T>>,
 }
 
-/// Key → the first one-segment rule matching it (with its insertion order).
-/// Keyed by the key's [`Fingerprint`]: hashing one word and comparing five
-/// costs less than hashing and `memcmp`-ing the bytes (102 instead of 123
-/// instructions a lookup on the structlog sample, where every record's keys
-/// are looked up).
-type KeyCache<T> = FxHashMap<Fingerprint, Option<(usize, T)>>;
+/// Key → the first one-segment rule matching it (with its insertion order),
+/// keyed by the key's [`Fingerprint`]. A table of fixed size where each key
+/// may sit in one of two slots (two fields of its hash pick them): a lookup
+/// reads at most two slots and hashes nothing but one word, where a general
+/// hash map cost ~100 instructions a lookup. With two choices, hot keys
+/// practically never evict each other; a key that finds both slots taken
+/// replaces its second one's holder, which is looked up again when it
+/// returns.
+#[derive(Debug)]
+struct KeyCache<T> {
+    slots: Vec<Option<(Fingerprint, Verdict<T>)>>,
+}
+
+/// The first one-segment rule matching a key: its insertion order and payload.
+type Verdict<T> = Option<(usize, T)>;
+
+/// Slots in a [`KeyCache`] (a power of two).
+const CACHE_SLOTS: usize = 1024;
+
+impl<T> Default for KeyCache<T> {
+    fn default() -> Self {
+        KeyCache { slots: Vec::new() }
+    }
+}
+
+impl<T: Copy> KeyCache<T> {
+    fn clear(&mut self) {
+        self.slots.clear();
+    }
+
+    /// The key's two slots.
+    fn slots_of(print: &Fingerprint) -> [usize; 2] {
+        let [a, b, c, d] = print.1;
+        let h = (a ^ b.rotate_left(19) ^ c.rotate_left(37) ^ d.rotate_left(53) ^ u64::from(print.0))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mask = CACHE_SLOTS as u64 - 1;
+        [(h >> 54 & mask) as usize, (h >> 40 & mask) as usize]
+    }
+
+    fn get(&self, print: &Fingerprint) -> Option<Verdict<T>> {
+        Self::slots_of(print).into_iter().find_map(|i| match self.slots.get(i) {
+            Some(Some((p, verdict))) if p == print => Some(*verdict),
+            _ => None,
+        })
+    }
+
+    fn insert(&mut self, print: Fingerprint, verdict: Verdict<T>) {
+        if self.slots.is_empty() {
+            self.slots.resize(CACHE_SLOTS, None);
+        }
+        let [a, b] = Self::slots_of(&print);
+        let i = if self.slots[a].is_none() { a } else { b };
+        self.slots[i] = Some((print, verdict));
+    }
+}
 
 /// A key of at most 32 bytes as a value: its length and up to four
 /// (overlapping) little-endian word loads, which together fix every byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Fingerprint(u8, [u64; 4]);
-
-impl std::hash::Hash for Fingerprint {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // One word: the hasher's byte-slice path is what made the old key slow.
-        let [a, b, c, d] = self.1;
-        state.write_u64(a ^ b.rotate_left(19) ^ c.rotate_left(37) ^ d.rotate_left(53) ^ u64::from(self.0));
-    }
-}
 
 /// Longest key the cache holds.
 const CACHED_KEY_MAX: usize = 32;
@@ -211,12 +250,9 @@ fn fingerprint(key: &[u8]) -> Option<Fingerprint> {
     Some(Fingerprint(n as u8, words))
 }
 
-/// Most keys cached before the cache starts over.
-const CACHE_CAP: usize = 4096;
-
 impl<T: Copy> KeySet<T> {
     pub fn new() -> Self {
-        KeySet { single: Vec::new(), multi: Vec::new(), cache: RefCell::new(FxHashMap::default()) }
+        KeySet { single: Vec::new(), multi: Vec::new(), cache: RefCell::new(KeyCache::default()) }
     }
 
     pub fn insert(&mut self, pattern: &str, payload: T) {
@@ -260,16 +296,12 @@ impl<T: Copy> KeySet<T> {
 
     fn find_single(&self, key: &[u8]) -> Option<(usize, T)> {
         let print = fingerprint(key);
-        if let Some(hit) = print.and_then(|f| self.cache.borrow().get(&f).copied()) {
+        if let Some(hit) = print.and_then(|f| self.cache.borrow().get(&f)) {
             return hit;
         }
         let found = self.single.iter().find(|(_, p, _)| glob(&p.segments[0], key)).map(|(o, _, t)| (*o, *t));
         if let Some(f) = print {
-            let mut cache = self.cache.borrow_mut();
-            if cache.len() >= CACHE_CAP {
-                cache.clear();
-            }
-            cache.insert(f, found);
+            self.cache.borrow_mut().insert(f, found);
         }
         found
     }
@@ -297,6 +329,34 @@ mod tests {
             assert_ne!(fingerprint(&longer), base, "length {n} vs {}", n + 1);
         }
         assert_eq!(fingerprint(&[b'k'; CACHED_KEY_MAX + 1]), None);
+    }
+
+    #[test]
+    fn cached_answers_are_the_patterns_answers() {
+        // More distinct keys than the cache has slots, looked up three times
+        // over: every answer, cached or evicted, must be the patterns' own.
+        let mut k = KeySet::new();
+        for (i, p) in DEFAULT_KEYS.iter().enumerate() {
+            k.insert(p, i);
+        }
+        let keys: Vec<Vec<u8>> = (0..3 * CACHE_SLOTS)
+            .map(|i| {
+                let stem = DEFAULT_KEYS[i % DEFAULT_KEYS.len()].trim_matches('*');
+                match i % 4 {
+                    0 => stem.as_bytes().to_vec(),
+                    1 => format!("{stem}_{i}").into_bytes(),
+                    2 => format!("x{i}{stem}").to_uppercase().into_bytes(),
+                    _ => format!("field_{i}").into_bytes(),
+                }
+            })
+            .collect();
+        for round in 0..3 {
+            for key in &keys {
+                let want =
+                    k.single.iter().find(|(_, p, _)| glob(&p.segments[0], key)).map(|(o, _, t)| (*o, *t));
+                assert_eq!(k.find_single(key), want, "round {round}, key {}", String::from_utf8_lossy(key));
+            }
+        }
     }
 
     #[test]
