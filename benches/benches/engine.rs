@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logsift_benches::{Naive, pii_density, sample_lines, structlog_non_ascii};
+use logsift_core::scrub::{ScrubConfig, Scrubber};
 use logsift_core::{Ctx, Outcome, Pipeline};
 
 fn run(p: &mut Pipeline, lines: &[Vec<u8>], ctx: &mut Ctx) -> usize {
@@ -31,6 +32,14 @@ fn bench_config(c: &mut Criterion, group: &str, lines: &[Vec<u8>], configs: &[(&
         let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
         g.bench_function(*name, |b| b.iter(|| run(&mut p, lines, &mut ctx)));
     }
+    // The floor: the strict preset's regex passes alone (same compiled
+    // regexes and gates), without checks, key rules, the JSON walk or edits.
+    // Scrubbing cannot run faster than this row.
+    let strict = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict config");
+    let mut floor = Scrubber::new(&strict).expect("strict scrubber");
+    g.bench_function("regex_passes_only_strict", |b| {
+        b.iter(|| lines.iter().map(|l| floor.regex_passes_only(black_box(l))).sum::<usize>())
+    });
     if group == "structlog" || group == "non_ascii" || group.starts_with("pii_") {
         let naive = Naive::strict();
         g.bench_function("naive_value_replace_all", |b| {
