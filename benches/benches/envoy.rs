@@ -5,7 +5,12 @@
 //! Also the time Envoy takes to start with and without the module (V8
 //! compiling it and `on_configure`), and the module's size.
 //!
+//! Two more rows set the floor any proxy-wasm filter starts from: a filter
+//! that does nothing, and one that only buffers the request body, reads it
+//! and writes it back unchanged (`benches/envoy/body-echo`, built here).
+//!
 //! `cargo xtask dist && cargo bench -p logsift-benches --bench envoy`
+//! (`LOGSIFT_BENCH_ROUNDS=7` for more rounds than the default 3)
 //!
 //! Not criterion: rps and p99 under concurrent keep-alive load are what a
 //! proxy's users compare, and criterion measures one closure at a time. The
@@ -24,6 +29,8 @@ use logsift_benches::root;
 
 const CLIENTS: usize = 4;
 const ROUND: Duration = Duration::from_secs(6);
+/// Rounds per setup unless `LOGSIFT_BENCH_ROUNDS` asks for more (a shared
+/// machine's load drifts between rounds; more rounds steady the median).
 const ROUNDS: usize = 3;
 /// The logsift filter's configuration: ingest role, default scrub preset.
 const SCRUB: &str = r#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "default"}}"#;
@@ -284,6 +291,24 @@ fn load(port: u16, body: &[u8]) -> (f64, Duration, Duration) {
     (all.len() as f64 / secs, pct(0.50), pct(0.99))
 }
 
+/// Builds the floor filters (`benches/envoy/body-echo`) for wasm32-wasip1
+/// in a target directory of their own, and returns the module.
+fn build_body_echo() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let dir = dir.join("fixtures");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let package = "logsift-fixture-body-echo";
+    let target = "wasm32-wasip1";
+    let status = Command::new(cargo)
+        .current_dir(root())
+        .args(["build", "--quiet", "-p", package, "--target", target, "--release"])
+        .env("CARGO_TARGET_DIR", &dir)
+        .status()
+        .expect("cargo");
+    assert!(status.success(), "building {package} failed");
+    dir.join(target).join("release").join("logsift_fixture_body_echo.wasm")
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -314,6 +339,7 @@ fn main() {
         body.push(b'\n');
     }
 
+    let echo = build_body_echo();
     let received = Arc::new(AtomicU64::new(0));
     let last = Arc::new(std::sync::Mutex::new(Vec::new()));
     let up = upstream(received.clone(), last.clone());
@@ -327,6 +353,9 @@ fn main() {
             logsift_filter(&wasm.to_string_lossy(), r#"{"proxy": {"role": "ingest"}}"#),
         ),
         ("lua redact", lua_filter(&script)),
+        // The floor of any proxy-wasm filter, logsift's engine or not.
+        ("wasm filter doing nothing", logsift_filter(&echo.to_string_lossy(), "continue")),
+        ("wasm filter echoing the body", logsift_filter(&echo.to_string_lossy(), "echo")),
     ];
     // `LOGSIFT_BENCH_WASM_B=other.wasm` adds a second build of the module
     // (another opt-level, say) to the same interleaved rounds.
@@ -338,7 +367,8 @@ fn main() {
     let mut p50: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
     let mut p99: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
     let mut startup: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
-    for round in 0..ROUNDS {
+    let rounds = std::env::var("LOGSIFT_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
+    for round in 0..rounds {
         for (i, (name, filters)) in setups.iter().enumerate() {
             let (port, admin) = (free_port(), free_port());
             let envoy = start(&bin, &config(port, admin, up, filters), admin, &format!("{i}-{round}"));
@@ -363,7 +393,7 @@ fn main() {
     let base = median(rps[0].clone());
     let lua = median(rps[3].clone());
     println!(
-        "\nEnvoy 1.40, 1 worker, {CLIENTS} keep-alive clients, {} B NDJSON bodies, median of {ROUNDS} rounds of {ROUND:?}",
+        "\nEnvoy 1.40, 1 worker, {CLIENTS} keep-alive clients, {} B NDJSON bodies, median of {rounds} rounds of {ROUND:?}",
         body.len()
     );
     println!("| setup | req/s | p50 ms | p99 ms | vs no filter | Envoy ready in ms |");
