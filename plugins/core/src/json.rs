@@ -532,6 +532,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        // The scanner accepts exactly the documents serde_json accepts, over
+        // an alphabet where the two are meant to agree: no number grammar
+        // (the scanner is lenient there), shallow nesting, and quotes,
+        // colons, commas and line breaks free to land inside strings.
+        #[test]
+        fn accepts_what_serde_json_accepts(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "{", "}", "[", "]", ",", ":", " ", "\n", "\"", "\"a\"", "\"\\u00e9\"", "\\\"", "1", "true", "null",
+            ]),
+            0..24,
+        )) {
+            let doc: String = parts.concat();
+            let ours = kinds(&doc).is_ok();
+            let theirs = serde_json::from_str::<serde_json::Value>(&doc).is_ok();
+            proptest::prop_assert_eq!(ours, theirs, "{:?}", doc);
+        }
+    }
+
     /// Objects and arrays interleaved past the first 64-level word of the
     /// nesting bits: every close must match its own opener, and a comma must
     /// expect a key exactly inside objects.
