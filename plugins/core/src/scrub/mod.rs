@@ -436,7 +436,9 @@ impl Scrubber {
         // rest of the line reads: a second scrub would see a value left open
         // and redact more. Scrub the result again until nothing changes, so
         // the output is a fixpoint (scrubbing twice equals scrubbing once).
-        let unsettled = edits.iter().any(|e| swallows_structure(&input[e.start..e.end]));
+        let unsettled = edits
+            .iter()
+            .any(|e| swallows_structure(&input[e.start..e.end]) || leaves_value_open(input, e.start, e.end));
         self.commit();
         if !unsettled {
             return Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back, parsed: false };
@@ -1111,11 +1113,9 @@ fn value_span(hay: &[u8], vs: usize, end: usize) -> Option<(usize, usize)> {
             ve += 1;
         }
     }
-    let stop =
-        |b: u8| b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\'' | b'<' | b'>');
     let tok_start = ve;
     // No length cap: a long token is redacted whole, never cut in two.
-    while ve < end && !stop(hay[ve]) {
+    while ve < end && !ends_value(hay[ve]) {
         ve += 1;
     }
     (ve > tok_start).then_some((vs, ve))
@@ -1206,12 +1206,32 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
 }
 
 /// How many times text is scrubbed again after a redaction swallowed a quote
-/// or a line break; each pass only grows redactions, and one is the usual need.
+/// or a line break, or left a value open; each pass only grows redactions,
+/// and one is the usual need.
 const SETTLE_PASSES: usize = 4;
 
 /// Whether a redacted span held a character that delimits values in text.
 fn swallows_structure(span: &[u8]) -> bool {
     memchr::memchr3(b'"', b'\'', b'\n', span).is_some()
+}
+
+/// Whether a redaction of `input[start..end]` sits where a `key=value` value
+/// starts but stops short of where that value ends. A detector match merged
+/// into a value can end inside the value's token; on a second scrub the tag
+/// and the rest of the token then read as one value, and a key rule would
+/// redact the rest too.
+fn leaves_value_open(input: &[u8], start: usize, end: usize) -> bool {
+    let after_separator = match start.checked_sub(1).map(|i| input[i]) {
+        Some(b'=' | b':') => true,
+        Some(b' ') => start >= 2 && input[start - 2] == b':',
+        _ => false,
+    };
+    after_separator && input.get(end).is_some_and(|&b| !ends_value(b))
+}
+
+/// Bytes that end an unquoted `key=value` value.
+fn ends_value(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'&' | b',' | b';' | b'"' | b'\'' | b'<' | b'>')
 }
 
 /// Applies `edits` (sorted, not overlapping, as `find_all` yields them) and
