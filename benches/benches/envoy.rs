@@ -291,24 +291,6 @@ fn load(port: u16, body: &[u8]) -> (f64, Duration, Duration) {
     (all.len() as f64 / secs, pct(0.50), pct(0.99))
 }
 
-/// Builds the floor filters (`benches/envoy/body-echo`) for wasm32-wasip1
-/// in a target directory of their own, and returns the module.
-fn build_body_echo() -> PathBuf {
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    let dir = dir.join("fixtures");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let package = "logsift-fixture-body-echo";
-    let target = "wasm32-wasip1";
-    let status = Command::new(cargo)
-        .current_dir(root())
-        .args(["build", "--quiet", "-p", package, "--target", target, "--release"])
-        .env("CARGO_TARGET_DIR", &dir)
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "building {package} failed");
-    dir.join(target).join("release").join("logsift_fixture_body_echo.wasm")
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -339,7 +321,8 @@ fn main() {
         body.push(b'\n');
     }
 
-    let echo = build_body_echo();
+    let echo =
+        logsift_host::build_fixture("logsift-fixture-body-echo", "wasm32-wasip1").expect("floor filter");
     let received = Arc::new(AtomicU64::new(0));
     let last = Arc::new(std::sync::Mutex::new(Vec::new()));
     let up = upstream(received.clone(), last.clone());

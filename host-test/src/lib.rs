@@ -167,6 +167,27 @@ pub fn dist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
 }
 
+/// Builds a fixture plugin (`host-test/fixtures/`, `benches/envoy/`:
+/// third-party, misbehaving or floor filters) for `target`, release, in a
+/// target directory of its own so the build does not wait on the one that
+/// runs the caller, and returns its `.wasm`.
+pub fn build_fixture(package: &str, target: &str) -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let dir = dir.join("fixtures");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "-p", package, "--target", target, "--release"])
+        .env("CARGO_TARGET_DIR", &dir)
+        .output()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("building {package} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(dir.join(target).join("release").join(format!("{}.wasm", package.replace('-', "_"))))
+}
+
 /// The record Fluent Bit's `tail` input makes of a line: the line itself
 /// when it is a JSON map, else `{"log": line}`.
 pub fn fluent_bit_record(line: &[u8]) -> Vec<u8> {

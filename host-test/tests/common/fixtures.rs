@@ -1,6 +1,5 @@
-//! Builds the test fixtures in `host-test/fixtures/` (third-party and
-//! misbehaving plugins) for their wasm target, in a target directory of
-//! their own so the build does not wait on the one running the tests.
+//! The test fixtures in `host-test/fixtures/` (third-party and misbehaving
+//! plugins), built for their wasm target, and the records the tests share.
 
 #![allow(dead_code)]
 
@@ -8,18 +7,7 @@ use std::path::PathBuf;
 
 /// Builds `package` for `target` (release) and returns its `.wasm`.
 pub fn build(package: &str, target: &str) -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let dir = dir.join("fixtures");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--quiet", "-p", package, "--target", target, "--release"])
-        .env("CARGO_TARGET_DIR", &dir)
-        .output()
-        .expect("cargo");
-    assert!(out.status.success(), "building {package} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    dir.join(target).join("release").join(format!("{}.wasm", package.replace('-', "_")))
+    logsift_host::build_fixture(package, target).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Three lines with an email, an IP, a card, a password, a token in text and

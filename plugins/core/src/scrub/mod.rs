@@ -99,6 +99,11 @@ struct Part {
 const MAX_PARTS: usize = 8;
 
 impl Group {
+    /// Whether the group's gate lets its regex scan `window` at all.
+    fn may_match(&self, window: &[u8]) -> bool {
+        self.parts.iter().any(|p| p.kind.may_match(window))
+    }
+
     /// The part pattern `pid` belongs to.
     fn part_of(&self, pid: usize) -> usize {
         self.parts.iter().position(|p| p.patterns.contains(&pid)).unwrap_or(0)
@@ -356,7 +361,7 @@ impl Scrubber {
     pub fn regex_passes_only(&mut self, hay: &[u8]) -> usize {
         let mut n = 0;
         for g in &mut self.groups {
-            if !g.parts.iter().any(|p| p.kind.may_match(hay)) {
+            if !g.may_match(hay) {
                 continue;
             }
             let mut at = 0;
@@ -499,7 +504,7 @@ impl Scrubber {
         cands.clear();
         let window = &hay[range.clone()];
         for g in &mut self.groups {
-            if g.parts.iter().any(|p| p.kind.may_match(window)) {
+            if g.may_match(window) {
                 scan_span(g, hay, range.clone(), &mut cands);
             }
         }
