@@ -167,25 +167,42 @@ pub fn dist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
 }
 
-/// Builds a fixture plugin (`host-test/fixtures/`, `benches/envoy/`:
-/// third-party, misbehaving or floor filters) for `target`, release, in a
-/// target directory of its own so the build does not wait on the one that
-/// runs the caller, and returns its `.wasm`.
+/// Builds a fixture plugin (`host-test/fixtures/`, `benches/`: third-party,
+/// misbehaving or floor filters) for `target`, release, in a target directory
+/// of its own so the build does not wait on the one that runs the caller, and
+/// returns its `.wasm`.
 pub fn build_fixture(package: &str, target: &str) -> Result<PathBuf, String> {
+    build_fixture_as(package, target, "release", "")
+}
+
+/// [`build_fixture`] with a cargo `profile` and extra target `features`
+/// (`"+simd128"`, or `""` for the target's own). Each feature set builds in a
+/// target directory of its own, so a scalar and a SIMD build of one package
+/// can sit side by side.
+pub fn build_fixture_as(
+    package: &str,
+    target: &str,
+    profile: &str,
+    features: &str,
+) -> Result<PathBuf, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let dir = dir.join("fixtures");
+    let tag: String = features.chars().filter(char::is_ascii_alphanumeric).collect();
+    let dir = dir.join(if tag.is_empty() { "fixtures".to_string() } else { format!("fixtures-{tag}") });
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--quiet", "-p", package, "--target", target, "--release"])
-        .env("CARGO_TARGET_DIR", &dir)
-        .output()
-        .map_err(|e| format!("cargo: {e}"))?;
+    let mut c = std::process::Command::new(cargo);
+    c.current_dir(&root)
+        .args(["build", "--quiet", "-p", package, "--target", target, "--profile", profile])
+        .env("CARGO_TARGET_DIR", &dir);
+    if !features.is_empty() {
+        c.env("RUSTFLAGS", format!("-C target-feature={features}"));
+    }
+    let out = c.output().map_err(|e| format!("cargo: {e}"))?;
     if !out.status.success() {
         return Err(format!("building {package} failed:\n{}", String::from_utf8_lossy(&out.stderr)));
     }
-    Ok(dir.join(target).join("release").join(format!("{}.wasm", package.replace('-', "_"))))
+    let out_dir = if profile == "dev" { "debug" } else { profile };
+    Ok(dir.join(target).join(out_dir).join(format!("{}.wasm", package.replace('-', "_"))))
 }
 
 /// The record Fluent Bit's `tail` input makes of a line: the line itself

@@ -148,11 +148,13 @@ fn test() -> Result<(), String> {
     // The host tests load the built plugins from dist/; the JS tests, the package.
     dist()?;
     js_dist()?;
-    // Each adapter (and the component test fixture and the Envoy bench's
-    // floor filter) on the target it ships for; the JS package in js_clippy.
+    // Each adapter (and the component test fixture and the Envoy and hosts
+    // benches' Wasm modules) on the target it ships for; the JS package in
+    // js_clippy.
     let fixtures = [
         ("logsift-fixture-bad-component", "wasm32-wasip2", "dev"),
         ("logsift-fixture-body-echo", "wasm32-wasip1", "dev"),
+        ("logsift-fixture-engine-parts", "wasm32-wasip1", "dev"),
     ];
     for (package, target, _) in PLUGINS.iter().chain(&fixtures) {
         let mut c = cargo();
