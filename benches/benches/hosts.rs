@@ -12,10 +12,10 @@
 //! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use logsift_benches::wasm_parts::Parts;
 use logsift_benches::{root, sample_lines};
 use logsift_core::scrub::{ScrubConfig, Scrubber};
 use logsift_core::{Ctx, Outcome, Pipeline};
@@ -158,46 +158,6 @@ fn hosts(c: &mut Criterion) {
     g.finish();
 }
 
-/// An instance of the engine-parts module, with its two timed exports.
-struct Parts {
-    store: wasmtime::Store<wasmtime_wasi::p1::WasiP1Ctx>,
-    strict: wasmtime::TypedFunc<u32, u64>,
-    floor: wasmtime::TypedFunc<u32, u64>,
-}
-
-impl Parts {
-    /// Instantiates `wasm` (a reactor: `_initialize` first) under the
-    /// drivers' engine and hands it `records` as NDJSON.
-    fn new(engine: &wasmtime::Engine, wasm: &Path, records: &[Vec<u8>]) -> Result<Parts, String> {
-        let e = |e: wasmtime::Error| format!("{}: {e:#}", wasm.display());
-        let module = wasmtime::Module::from_file(engine, wasm).map_err(e)?;
-        let mut linker = wasmtime::Linker::new(engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| s).map_err(e)?;
-        let mut store = wasmtime::Store::new(engine, wasmtime_wasi::WasiCtxBuilder::new().build_p1());
-        // The drivers' engine interrupts at epoch deadlines; these calls run
-        // as long as the bench needs.
-        store.set_epoch_deadline(1 << 40);
-        let instance = linker.instantiate(&mut store, &module).map_err(e)?;
-        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
-            init.call(&mut store, ()).map_err(e)?;
-        }
-        let mut ndjson = records.join(&b'\n');
-        ndjson.push(b'\n');
-        let buffer = instance.get_typed_func::<u32, u32>(&mut store, "records_buffer").map_err(e)?;
-        let at = buffer.call(&mut store, ndjson.len() as u32).map_err(e)?;
-        let memory = instance.get_memory(&mut store, "memory").ok_or("no memory export")?;
-        memory.write(&mut store, at as usize, &ndjson).map_err(|err| format!("{err}"))?;
-        let load = instance.get_typed_func::<(), u32>(&mut store, "load").map_err(e)?;
-        let n = load.call(&mut store, ()).map_err(e)?;
-        if n as usize != records.len() {
-            return Err(format!("{}: loaded {n} of {} records", wasm.display(), records.len()));
-        }
-        let strict = instance.get_typed_func(&mut store, "strict").map_err(e)?;
-        let floor = instance.get_typed_func(&mut store, "regex_passes_only").map_err(e)?;
-        Ok(Parts { store, strict, floor })
-    }
-}
-
 /// The strict scrub and its regex passes alone, natively and inside Wasm
 /// (scalar and `simd128`) on the same records: the wasm / native ratio of
 /// each part, without any host ABI in between.
@@ -229,18 +189,17 @@ fn engine_parts(c: &mut Criterion) {
 
     let engine = engine().expect("engine");
     for (name, features) in [("wasm_scalar", ""), ("wasm_simd128", "+simd128")] {
-        let built =
-            logsift_host::build_fixture_as("logsift-fixture-engine-parts", "wasm32-wasip1", "wasm", features);
+        let built = Parts::build("wasm", features);
         let mut parts =
             built.and_then(|wasm| Parts::new(&engine, &wasm, &records)).expect("engine-parts module");
-        // Both builds must do the native engine's work, byte for byte.
-        assert_eq!(parts.strict.call(&mut parts.store, 1).expect("strict"), kept, "{name}: bytes kept");
-        assert_eq!(parts.floor.call(&mut parts.store, 1).expect("floor"), matches, "{name}: raw matches");
+        // Both builds must do the native engine's work (see tests/wasm_parts.rs).
+        assert_eq!(parts.strict(1), Ok(kept), "{name}: bytes kept");
+        assert_eq!(parts.regex_passes_only(1), Ok(matches), "{name}: raw matches");
         g.bench_function(format!("{name}_strict"), |b| {
-            b.iter(|| parts.strict.call(&mut parts.store, black_box(1)).expect("strict"))
+            b.iter(|| parts.strict(black_box(1)).expect("strict"))
         });
         g.bench_function(format!("{name}_regex_passes_only_strict"), |b| {
-            b.iter(|| parts.floor.call(&mut parts.store, black_box(1)).expect("floor"))
+            b.iter(|| parts.regex_passes_only(black_box(1)).expect("floor"))
         });
     }
     g.finish();

@@ -1,10 +1,12 @@
 //! Shared inputs and baselines for the benches: the bundled samples as
 //! lines, a non-ASCII-heavy variant, records at set PII densities
 //! (`corpus.rs`), and the naive scrubber every figure is compared with
-//! (`naive.rs`).
+//! (`naive.rs`), and the host side of the engine-parts Wasm module
+//! (`wasm_parts.rs`).
 
 mod corpus;
 mod naive;
+pub mod wasm_parts;
 
 pub use corpus::{pii_density, root, sample_lines, structlog_non_ascii};
 pub use naive::Naive;

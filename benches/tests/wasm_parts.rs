@@ -1,0 +1,39 @@
+//! The hosts bench's `structlog_engine_parts` group compares Wasm and native
+//! calls on the premise that both do the same work. This keeps that true:
+//! the engine-parts module, scalar, must keep the same bytes under the strict
+//! preset and find the same raw regex matches as the native engine, on every
+//! bundled JSON sample. (Release profile: the bench's `wasm` profile only
+//! adds LTO.)
+
+use logsift_benches::sample_lines;
+use logsift_benches::wasm_parts::Parts;
+use logsift_core::scrub::{ScrubConfig, Scrubber};
+use logsift_core::{Ctx, Outcome, Pipeline};
+
+#[test]
+fn wasm_parts_do_the_native_engines_work() {
+    let wasm = Parts::build("release", "").unwrap_or_else(|e| panic!("{e}"));
+    let engine = logsift_host::fluent_bit::engine().expect("engine");
+    for sample in ["structlog.ndjson", "envoy-access.ndjson"] {
+        let records = sample_lines(sample);
+        let mut p = Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).expect("config");
+        let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
+        let kept: u64 = records
+            .iter()
+            .map(|r| match p.process(r, &mut ctx) {
+                Outcome::Keep(o) => o.len() as u64,
+                Outcome::Drop(_) => 0,
+            })
+            .sum();
+        let cfg = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict");
+        let mut floor = Scrubber::new(&cfg).expect("scrubber");
+        let matches: u64 = records.iter().map(|r| floor.regex_passes_only(r) as u64).sum();
+        assert!(matches > 0, "{sample}: the strict regexes match nothing, so the check proves little");
+
+        let mut parts = Parts::new(&engine, &wasm, &records).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parts.strict(1), Ok(kept), "{sample}: bytes kept");
+        assert_eq!(parts.regex_passes_only(1), Ok(matches), "{sample}: raw matches");
+        // Rounds repeat the same work.
+        assert_eq!(parts.regex_passes_only(3), Ok(3 * matches), "{sample}: three rounds");
+    }
+}
