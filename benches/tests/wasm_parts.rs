@@ -1,9 +1,9 @@
 //! The hosts bench's `structlog_engine_parts` group compares Wasm and native
 //! calls on the premise that both do the same work. This keeps that true:
-//! the engine-parts module, scalar, must keep the same bytes under the strict
-//! preset and find the same raw regex matches as the native engine, on every
-//! bundled JSON sample. (Release profile: the bench's `wasm` profile only
-//! adds LTO.)
+//! the engine-parts module, scalar, must keep as many bytes under the strict
+//! preset and find as many raw regex matches as the native engine, on both
+//! bundled NDJSON samples. (Release profile, for a quicker build: the bench's
+//! `wasm` profile adds LTO, one codegen unit and abort on panic.)
 
 use logsift_benches::sample_lines;
 use logsift_benches::wasm_parts::Parts;

@@ -15,8 +15,8 @@
 //! Protocol: `records_buffer(len)` returns where to write `len` bytes of
 //! NDJSON, `load()` splits them into records, and `strict(rounds)` or
 //! `regex_passes_only(rounds)` process every record `rounds` times and return
-//! a checksum (output bytes or raw matches), so neither can be optimised away
-//! and the host can check both builds do the same work as native.
+//! a count (bytes kept or raw matches), so neither can be optimised away and
+//! the host can check that both builds do the native engine's work.
 
 use std::cell::RefCell;
 
