@@ -9,19 +9,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use logsift_benches::{Naive, pii_density, sample_lines, structlog_non_ascii};
-use logsift_core::scrub::{ScrubConfig, Scrubber};
-use logsift_core::{Ctx, Outcome, Pipeline};
-
-fn run(p: &mut Pipeline, lines: &[Vec<u8>], ctx: &mut Ctx) -> usize {
-    let mut kept = 0;
-    for l in lines {
-        if let Outcome::Keep(b) = p.process(black_box(l), ctx) {
-            kept += b.len();
-        }
-    }
-    kept
-}
+use logsift_benches::{
+    Naive, bytes_kept, pii_density, raw_matches, sample_lines, strict_scrubber, structlog_non_ascii,
+};
+use logsift_core::{Ctx, Pipeline};
 
 fn bench_config(c: &mut Criterion, group: &str, lines: &[Vec<u8>], configs: &[(&str, String)]) {
     let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
@@ -30,16 +21,11 @@ fn bench_config(c: &mut Criterion, group: &str, lines: &[Vec<u8>], configs: &[(&
     for (name, cfg) in configs {
         let mut p = Pipeline::from_json(cfg.as_bytes()).expect("bench config");
         let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
-        g.bench_function(*name, |b| b.iter(|| run(&mut p, lines, &mut ctx)));
+        g.bench_function(*name, |b| b.iter(|| bytes_kept(&mut p, lines, &mut ctx)));
     }
-    // The floor: the strict preset's regex passes alone (same compiled
-    // regexes and gates), without checks, key rules, the JSON walk or edits.
-    // Scrubbing cannot run faster than this row.
-    let strict = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict config");
-    let mut floor = Scrubber::new(&strict).expect("strict scrubber");
-    g.bench_function("regex_passes_only_strict", |b| {
-        b.iter(|| lines.iter().map(|l| floor.regex_passes_only(black_box(l))).sum::<usize>())
-    });
+    // The floor: a strict scrub cannot run faster than this row.
+    let mut floor = strict_scrubber();
+    g.bench_function("regex_passes_only_strict", |b| b.iter(|| raw_matches(&mut floor, lines)));
     if group == "structlog" || group == "non_ascii" || group.starts_with("pii_") {
         let naive = Naive::strict();
         g.bench_function("naive_value_replace_all", |b| {

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logsift_benches::wasm_parts::Parts;
-use logsift_benches::{root, sample_lines};
-use logsift_core::scrub::{ScrubConfig, Scrubber};
+use logsift_benches::{bytes_kept, raw_matches, root, sample_lines, strict_scrubber};
 use logsift_core::{Ctx, Outcome, Pipeline};
 use logsift_host::component::{ComponentConfig, ComponentPlugin};
 use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
@@ -45,19 +44,9 @@ fn hosts(c: &mut Criterion) {
     let mut g = c.benchmark_group("structlog_hosts");
     g.throughput(Throughput::Bytes(bytes as u64));
 
-    let mut p = Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).expect("config");
+    let mut p = Pipeline::from_json(STRICT.as_bytes()).expect("config");
     let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
-    g.bench_function("native_strict", |b| {
-        b.iter(|| {
-            let mut n = 0;
-            for r in &records {
-                if let Outcome::Keep(o) = p.process(black_box(r), &mut ctx) {
-                    n += o.len();
-                }
-            }
-            n
-        })
-    });
+    g.bench_function("native_strict", |b| b.iter(|| bytes_kept(&mut p, &records, &mut ctx)));
 
     let wasm = root().join("dist/logsift_fluent_bit.wasm");
     if wasm.exists() {
@@ -169,23 +158,11 @@ fn engine_parts(c: &mut Criterion) {
 
     let mut p = Pipeline::from_json(STRICT.as_bytes()).expect("config");
     let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
-    let mut native_strict = || {
-        let mut n = 0u64;
-        for r in &records {
-            if let Outcome::Keep(o) = p.process(black_box(r), &mut ctx) {
-                n += o.len() as u64;
-            }
-        }
-        n
-    };
-    let kept = native_strict();
-    g.bench_function("native_strict", |b| b.iter(&mut native_strict));
-    let cfg = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict config");
-    let mut floor = Scrubber::new(&cfg).expect("strict scrubber");
-    let mut native_floor =
-        || records.iter().map(|r| floor.regex_passes_only(black_box(r)) as u64).sum::<u64>();
-    let matches = native_floor();
-    g.bench_function("native_regex_passes_only_strict", |b| b.iter(&mut native_floor));
+    let kept = bytes_kept(&mut p, &records, &mut ctx);
+    g.bench_function("native_strict", |b| b.iter(|| bytes_kept(&mut p, &records, &mut ctx)));
+    let mut floor = strict_scrubber();
+    let matches = raw_matches(&mut floor, &records);
+    g.bench_function("native_regex_passes_only_strict", |b| b.iter(|| raw_matches(&mut floor, &records)));
 
     let engine = engine().expect("engine");
     for (name, features) in [("wasm_scalar", ""), ("wasm_simd128", "+simd128")] {

@@ -11,21 +11,51 @@ pub mod wasm_parts;
 pub use corpus::{pii_density, root, sample_lines, structlog_non_ascii};
 pub use naive::Naive;
 
+use std::hint::black_box;
+
+use logsift_core::scrub::{ScrubConfig, Scrubber};
+use logsift_core::{Ctx, Outcome, Pipeline};
+
+/// Every record through `p`: the bytes kept. Rows return it so the work
+/// can't be optimised away, and checks compare it across hosts.
+pub fn bytes_kept(p: &mut Pipeline, records: &[Vec<u8>], ctx: &mut Ctx) -> u64 {
+    let mut kept = 0;
+    for r in records {
+        if let Outcome::Keep(o) = p.process(black_box(r), ctx) {
+            kept += o.len() as u64;
+        }
+    }
+    kept
+}
+
+/// The strict preset's scrubber, for the floor rows (see [`raw_matches`]).
+pub fn strict_scrubber() -> Scrubber {
+    let cfg = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict config");
+    Scrubber::new(&cfg).expect("strict scrubber")
+}
+
+/// The floor: `s`'s regex passes alone over every record (same compiled
+/// regexes and gates), without checks, key rules, the JSON walk or edits.
+/// Returns the raw matches. Scrubbing cannot run faster than this.
+pub fn raw_matches(s: &mut Scrubber, records: &[Vec<u8>]) -> u64 {
+    records.iter().map(|r| s.regex_passes_only(black_box(r)) as u64).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn pii_density_plants_the_share_asked_for() {
-        let mut p = logsift_core::Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).unwrap();
-        let mut ctx = logsift_core::Ctx::new(1, 1);
+        let mut p = Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).unwrap();
+        let mut ctx = Ctx::new(1, 1);
         for percent in [0usize, 5, 50] {
             let records = pii_density(2000, percent);
             let changed = records
                 .iter()
                 .filter(|r| match p.process(r, &mut ctx) {
-                    logsift_core::Outcome::Keep(out) => out.as_ref() != r.as_slice(),
-                    logsift_core::Outcome::Drop(_) => true,
+                    Outcome::Keep(out) => out.as_ref() != r.as_slice(),
+                    Outcome::Drop(_) => true,
                 })
                 .count();
             assert_eq!(changed, 2000 * percent / 100, "{percent}%: records the strict preset changed");

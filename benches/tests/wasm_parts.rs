@@ -5,10 +5,9 @@
 //! bundled NDJSON samples. (Release profile, for a quicker build: the bench's
 //! `wasm` profile adds LTO, one codegen unit and abort on panic.)
 
-use logsift_benches::sample_lines;
 use logsift_benches::wasm_parts::Parts;
-use logsift_core::scrub::{ScrubConfig, Scrubber};
-use logsift_core::{Ctx, Outcome, Pipeline};
+use logsift_benches::{bytes_kept, raw_matches, sample_lines, strict_scrubber};
+use logsift_core::{Ctx, Pipeline};
 
 #[test]
 fn wasm_parts_do_the_native_engines_work() {
@@ -17,17 +16,8 @@ fn wasm_parts_do_the_native_engines_work() {
     for sample in ["structlog.ndjson", "envoy-access.ndjson"] {
         let records = sample_lines(sample);
         let mut p = Pipeline::from_json(br#"{"scrub": {"preset": "strict"}}"#).expect("config");
-        let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
-        let kept: u64 = records
-            .iter()
-            .map(|r| match p.process(r, &mut ctx) {
-                Outcome::Keep(o) => o.len() as u64,
-                Outcome::Drop(_) => 0,
-            })
-            .sum();
-        let cfg = serde_json::from_str::<ScrubConfig>(r#"{"preset": "strict"}"#).expect("strict");
-        let mut floor = Scrubber::new(&cfg).expect("scrubber");
-        let matches: u64 = records.iter().map(|r| floor.regex_passes_only(r) as u64).sum();
+        let kept = bytes_kept(&mut p, &records, &mut Ctx::new(1_732_464_000_000_000_000, 1));
+        let matches = raw_matches(&mut strict_scrubber(), &records);
         assert!(matches > 0, "{sample}: the strict regexes match nothing, so the check proves little");
 
         let mut parts = Parts::new(&engine, &wasm, &records).unwrap_or_else(|e| panic!("{e}"));
