@@ -4,10 +4,15 @@
 //! `logsift serve` and the proxy-wasm `ingest` filter take the same batches
 //! as NDJSON POST bodies.
 //!
+//! Two echo rows give each ABI's own cost: a Fluent Bit function and a
+//! component that hand every record back unchanged (`fluent_bit_echo` in
+//! `benches/wasm-parts`, and the bad-component fixture configured `echo`),
+//! through the same drivers.
+//!
 //! A second group splits the engine's own cost inside Wasm from the hosts':
-//! the strict scrub and the strict preset's regex passes alone, built into a
-//! plain module (`benches/wasm-parts`) scalar and with `simd128`, each timed
-//! next to the same call natively.
+//! the strict scrub, the strict preset's regex passes alone and the scrub's
+//! JSON walk alone, built into a plain module (`benches/wasm-parts`) scalar
+//! and with `simd128`, each timed next to the same call natively.
 //!
 //! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`.
 
@@ -16,9 +21,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logsift_benches::wasm_parts::Parts;
-use logsift_benches::{bytes_kept, raw_matches, root, sample_lines, strict_scrubber};
+use logsift_benches::{bytes_kept, json_tokens, raw_matches, root, sample_lines, strict_scrubber, walked};
 use logsift_core::{Ctx, Outcome, Pipeline};
-use logsift_host::component::{ComponentConfig, ComponentPlugin};
+use logsift_host::component::{ComponentConfig, ComponentFilter, ComponentPlugin};
 use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
 use logsift_host::fluent_bit_record;
 use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
@@ -73,25 +78,43 @@ fn hosts(c: &mut Criterion) {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the Fluent Bit module", wasm.display());
     }
 
+    // Fluent Bit's ABI alone: the same driver and heap, a function that
+    // returns each record unchanged (built like the module: `wasm`, scalar).
+    {
+        let engine = engine().expect("engine");
+        let wasm = Parts::build("wasm", "").expect("engine-parts module");
+        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
+        let cfg =
+            FluentBitConfig { function: "fluent_bit_echo".into(), heap_size: 4 << 20, ..Default::default() };
+        let mut fb = FluentBit::new(&engine, &module, cfg).expect("instance");
+        let echoed: usize = records
+            .iter()
+            .map(|r| match fb.filter(b"app", 1_732_464_000, 0, r) {
+                Ok(FilterResult::Keep(o)) if o == *r => o.len(),
+                other => panic!("fluent_bit_echo changed or lost a record: {other:?}"),
+            })
+            .sum();
+        assert_eq!(echoed + records.len(), bytes, "fluent_bit_echo: bytes");
+        g.bench_function("fluent_bit_echo", |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for r in &records {
+                    if let Ok(FilterResult::Keep(o)) = fb.filter(b"app", 1_732_464_000, 0, black_box(r)) {
+                        n += o.len();
+                    }
+                }
+                n
+            })
+        });
+    }
+
     let wasm = root().join("dist/logsift_component.wasm");
     if wasm.exists() {
         let engine = engine().expect("engine");
         let plugin = ComponentPlugin::from_file(&engine, &wasm).expect("component");
         let mut f = plugin.instantiate(&ComponentConfig::default(), false).expect("instance");
         f.configure(STRICT).expect("call").expect("config");
-        g.bench_function("component_strict", |b| {
-            b.iter(|| {
-                let mut n = 0;
-                for chunk in records.chunks(BATCH) {
-                    for o in f.process(black_box(chunk)).expect("process") {
-                        if let Outcome::Keep(o) = o {
-                            n += o.len();
-                        }
-                    }
-                }
-                n
-            })
-        });
+        g.bench_function("component_strict", |b| b.iter(|| component_kept(&mut f, black_box(&records))));
 
         let server = Server::start(
             &plugin,
@@ -113,6 +136,21 @@ fn hosts(c: &mut Criterion) {
         server.shutdown();
     } else {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the component", wasm.display());
+    }
+
+    // The component ABI alone: the same WIT `process` and batches, through a
+    // component that keeps every record unchanged (built like the shipped
+    // one: `wasm` profile, simd128 from the wasip2 target's flags).
+    {
+        let engine = engine().expect("engine");
+        let wasm =
+            logsift_host::build_fixture_as("logsift-fixture-bad-component", "wasm32-wasip2", "wasm", "")
+                .expect("bad-component fixture");
+        let plugin = ComponentPlugin::from_file(&engine, &wasm).expect("component");
+        let mut f = plugin.instantiate(&ComponentConfig::default(), false).expect("instance");
+        f.configure("echo").expect("call").expect("config");
+        assert_eq!(component_kept(&mut f, &records) + records.len(), bytes, "component echo: bytes");
+        g.bench_function("component_echo", |b| b.iter(|| component_kept(&mut f, black_box(&records))));
     }
 
     // The proxy-wasm module in the `ingest` role, as Envoy runs it: each
@@ -147,9 +185,22 @@ fn hosts(c: &mut Criterion) {
     g.finish();
 }
 
-/// The strict scrub and its regex passes alone, natively and inside Wasm
-/// (scalar and `simd128`) on the same records: the wasm / native ratio of
-/// each part, without any host ABI in between.
+/// `records` through a component in batches of [`BATCH`]: the bytes kept.
+fn component_kept(f: &mut ComponentFilter, records: &[Vec<u8>]) -> usize {
+    let mut n = 0;
+    for chunk in records.chunks(BATCH) {
+        for o in f.process(chunk).expect("process") {
+            if let Outcome::Keep(o) = o {
+                n += o.len();
+            }
+        }
+    }
+    n
+}
+
+/// The strict scrub, its regex passes alone and its JSON walk alone,
+/// natively and inside Wasm (scalar and `simd128`) on the same records: the
+/// wasm / native ratio of each part, without any host ABI in between.
 fn engine_parts(c: &mut Criterion) {
     let records = sample_lines("structlog.ndjson");
     let bytes: usize = records.iter().map(|r| r.len() + 1).sum();
@@ -163,6 +214,9 @@ fn engine_parts(c: &mut Criterion) {
     let mut floor = strict_scrubber();
     let matches = raw_matches(&mut floor, &records);
     g.bench_function("native_regex_passes_only_strict", |b| b.iter(|| raw_matches(&mut floor, &records)));
+    let walked = walked(&mut floor, &records);
+    let tokens = json_tokens(&walked);
+    g.bench_function("native_json_walk_only_strict", |b| b.iter(|| json_tokens(&walked)));
 
     let engine = engine().expect("engine");
     for (name, features) in [("wasm_scalar", ""), ("wasm_simd128", "+simd128")] {
@@ -172,11 +226,15 @@ fn engine_parts(c: &mut Criterion) {
         // Both builds must do the native engine's work (see tests/wasm_parts.rs).
         assert_eq!(parts.strict(1), Ok(kept), "{name}: bytes kept");
         assert_eq!(parts.regex_passes_only(1), Ok(matches), "{name}: raw matches");
+        assert_eq!(parts.json_walk_only(1), Ok(tokens), "{name}: tokens");
         g.bench_function(format!("{name}_strict"), |b| {
             b.iter(|| parts.strict(black_box(1)).expect("strict"))
         });
         g.bench_function(format!("{name}_regex_passes_only_strict"), |b| {
             b.iter(|| parts.regex_passes_only(black_box(1)).expect("floor"))
+        });
+        g.bench_function(format!("{name}_json_walk_only_strict"), |b| {
+            b.iter(|| parts.json_walk_only(black_box(1)).expect("walk floor"))
         });
     }
     g.finish();

@@ -13,6 +13,7 @@ pub use naive::Naive;
 
 use std::hint::black_box;
 
+use logsift_core::json::tokens_only;
 use logsift_core::scrub::{ScrubConfig, Scrubber};
 use logsift_core::{Ctx, Outcome, Pipeline};
 
@@ -39,6 +40,19 @@ pub fn strict_scrubber() -> Scrubber {
 /// Returns the raw matches. Scrubbing cannot run faster than this.
 pub fn raw_matches(s: &mut Scrubber, records: &[Vec<u8>]) -> u64 {
     records.iter().map(|r| s.regex_passes_only(black_box(r)) as u64).sum()
+}
+
+/// The records `s` reads token by token as JSON, the ones [`json_tokens`]
+/// times the walk of.
+pub fn walked(s: &mut Scrubber, records: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    records.iter().filter(|r| s.scrub(r).parsed).cloned().collect()
+}
+
+/// The floor of the scrub's JSON walk over `walked` records: the UTF-8 check
+/// and every token, without looking at keys or strings. Returns the tokens
+/// read; panics on a record that is not one JSON document.
+pub fn json_tokens(walked: &[Vec<u8>]) -> u64 {
+    walked.iter().map(|r| tokens_only(black_box(r)).expect("a walked record is JSON") as u64).sum()
 }
 
 #[cfg(test)]

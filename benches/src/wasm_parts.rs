@@ -1,6 +1,8 @@
 //! The host side of `benches/wasm-parts`: builds the module and calls its
 //! exports, for the hosts bench's `structlog_engine_parts` group and for the
-//! test that keeps that group honest (`tests/wasm_parts.rs`).
+//! test that keeps that group honest (`tests/wasm_parts.rs`). Its
+//! `fluent_bit_echo` function runs under the harness's Fluent Bit driver
+//! instead (see [`Parts::build`]).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,7 @@ pub struct Parts {
     store: Store<WasiP1Ctx>,
     strict: TypedFunc<u32, u64>,
     floor: TypedFunc<u32, u64>,
+    walk: TypedFunc<u32, u64>,
 }
 
 impl std::fmt::Debug for Parts {
@@ -57,7 +60,8 @@ impl Parts {
         }
         let strict = instance.get_typed_func(&mut store, "strict").map_err(e)?;
         let floor = instance.get_typed_func(&mut store, "regex_passes_only").map_err(e)?;
-        Ok(Parts { store, strict, floor })
+        let walk = instance.get_typed_func(&mut store, "json_walk_only").map_err(e)?;
+        Ok(Parts { store, strict, floor, walk })
     }
 
     /// Every record through the strict preset `rounds` times: bytes kept.
@@ -68,5 +72,11 @@ impl Parts {
     /// The strict preset's regex passes alone, `rounds` times: raw matches.
     pub fn regex_passes_only(&mut self, rounds: u32) -> Result<u64, String> {
         self.floor.call(&mut self.store, rounds).map_err(|e| format!("{e:#}"))
+    }
+
+    /// The JSON walk alone over the records the strict scrub walks, `rounds`
+    /// times: tokens read (see [`crate::json_tokens`]).
+    pub fn json_walk_only(&mut self, rounds: u32) -> Result<u64, String> {
+        self.walk.call(&mut self.store, rounds).map_err(|e| format!("{e:#}"))
     }
 }

@@ -462,6 +462,21 @@ pub fn is_object(buf: &[u8]) -> bool {
     }
 }
 
+/// The floor of the scrub's JSON walk: checks `buf` is UTF-8 and reads it
+/// token by token as one document, as the walk does, but looks at no key or
+/// string. Returns the tokens, or `None` when `buf` is not one JSON document.
+/// For the benches' floor rows only.
+#[doc(hidden)]
+pub fn tokens_only(buf: &[u8]) -> Option<usize> {
+    std::str::from_utf8(buf).ok()?;
+    let mut s = Scanner::new(buf);
+    let mut n = 0;
+    while s.next_token().ok()?.is_some() {
+        n += 1;
+    }
+    Some(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,6 +512,14 @@ mod tests {
                 ObjectEnd
             ]
         );
+    }
+
+    #[test]
+    fn tokens_only_counts_what_the_scanner_yields() {
+        let doc = r#"{"a": [1, "x", {"b": null}], "c": {}}"#;
+        assert_eq!(tokens_only(doc.as_bytes()), Some(kinds(doc).unwrap().len()));
+        assert_eq!(tokens_only(br#"{"a": 1"#), None);
+        assert_eq!(tokens_only(b"{\"a\": \"\xff\"}"), None, "invalid UTF-8");
     }
 
     #[test]
