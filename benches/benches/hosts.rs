@@ -14,7 +14,9 @@
 //! JSON walk alone, built into a plain module (`benches/wasm-parts`) scalar
 //! and with `simd128`, each timed next to the same call natively.
 //!
-//! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`.
+//! `cargo xtask dist` first, then `cargo bench -p logsift-benches --bench hosts`
+//! (`LOGSIFT_BENCH_NO_DEADLINES=1` for the second group without the drivers'
+//! epoch deadlines).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -218,7 +220,13 @@ fn engine_parts(c: &mut Criterion) {
     let tokens = json_tokens(&walked);
     g.bench_function("native_json_walk_only_strict", |b| b.iter(|| json_tokens(&walked)));
 
-    let engine = engine().expect("engine");
+    // `LOGSIFT_BENCH_NO_DEADLINES=1` runs these Wasm rows without epoch
+    // interruption: what the drivers' deadline checks cost, by difference.
+    let engine = if std::env::var_os("LOGSIFT_BENCH_NO_DEADLINES").is_some() {
+        wasmtime::Engine::new(&wasmtime::Config::new()).expect("engine")
+    } else {
+        engine().expect("engine")
+    };
     for (name, features) in [("wasm_scalar", ""), ("wasm_simd128", "+simd128")] {
         let built = Parts::build("wasm", features);
         let mut parts =
