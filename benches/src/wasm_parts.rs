@@ -1,8 +1,9 @@
 //! The host side of `benches/wasm-parts`: builds the module and calls its
 //! exports, for the hosts bench's `structlog_engine_parts` group and for the
-//! test that keeps that group honest (`tests/wasm_parts.rs`). Its
-//! `fluent_bit_echo` function runs under the harness's Fluent Bit driver
-//! instead (see [`Parts::build`]).
+//! test that keeps that group honest (`tests/wasm_parts.rs`). The module's
+//! `fluent_bit_echo` export is not called from here: the bench and the test
+//! load the module [`Parts::build`] makes into the harness's Fluent Bit
+//! driver.
 
 use std::path::{Path, PathBuf};
 
