@@ -19,6 +19,7 @@
 //! epoch deadlines).
 
 use std::hint::black_box;
+use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -30,6 +31,7 @@ use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine}
 use logsift_host::fluent_bit_record;
 use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
 use logsift_host::serve::{ServeOptions, Server};
+use wasmtime::Engine;
 
 /// Records per component call and per `serve` request.
 const BATCH: usize = 256;
@@ -50,6 +52,7 @@ fn hosts(c: &mut Criterion) {
         .collect();
     let mut g = c.benchmark_group("structlog_hosts");
     g.throughput(Throughput::Bytes(bytes as u64));
+    let engine = engine().expect("engine");
 
     let mut p = Pipeline::from_json(STRICT.as_bytes()).expect("config");
     let mut ctx = Ctx::new(1_732_464_000_000_000_000, 1);
@@ -57,25 +60,8 @@ fn hosts(c: &mut Criterion) {
 
     let wasm = root().join("dist/logsift_fluent_bit.wasm");
     if wasm.exists() {
-        let engine = engine().expect("engine");
-        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
-        let cfg = FluentBitConfig {
-            function: "logsift_scrub_strict".into(),
-            heap_size: 4 << 20,
-            ..Default::default()
-        };
-        let mut fb = FluentBit::new(&engine, &module, cfg).expect("instance");
-        g.bench_function("fluent_bit_strict", |b| {
-            b.iter(|| {
-                let mut n = 0;
-                for r in &records {
-                    if let Ok(FilterResult::Keep(o)) = fb.filter(b"app", 1_732_464_000, 0, black_box(r)) {
-                        n += o.len();
-                    }
-                }
-                n
-            })
-        });
+        let mut fb = fluent_bit(&engine, &wasm, "logsift_scrub_strict");
+        g.bench_function("fluent_bit_strict", |b| b.iter(|| fluent_bit_kept(&mut fb, black_box(&records))));
     } else {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the Fluent Bit module", wasm.display());
     }
@@ -83,36 +69,20 @@ fn hosts(c: &mut Criterion) {
     // Fluent Bit's ABI alone: the same driver and heap, a function that
     // returns each record unchanged (built like the module: `wasm`, scalar).
     {
-        let engine = engine().expect("engine");
         let wasm = Parts::build("wasm", "").expect("engine-parts module");
-        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
-        let cfg =
-            FluentBitConfig { function: "fluent_bit_echo".into(), heap_size: 4 << 20, ..Default::default() };
-        let mut fb = FluentBit::new(&engine, &module, cfg).expect("instance");
-        let echoed: usize = records
-            .iter()
-            .map(|r| match fb.filter(b"app", 1_732_464_000, 0, r) {
-                Ok(FilterResult::Keep(o)) if o == *r => o.len(),
-                other => panic!("fluent_bit_echo changed or lost a record: {other:?}"),
-            })
-            .sum();
-        assert_eq!(echoed + records.len(), bytes, "fluent_bit_echo: bytes");
-        g.bench_function("fluent_bit_echo", |b| {
-            b.iter(|| {
-                let mut n = 0;
-                for r in &records {
-                    if let Ok(FilterResult::Keep(o)) = fb.filter(b"app", 1_732_464_000, 0, black_box(r)) {
-                        n += o.len();
-                    }
-                }
-                n
-            })
-        });
+        let mut fb = fluent_bit(&engine, &wasm, "fluent_bit_echo");
+        for r in &records {
+            let out = fb.filter(b"app", 1_732_464_000, 0, r);
+            assert!(
+                matches!(&out, Ok(FilterResult::Keep(o)) if o == r),
+                "fluent_bit_echo changed a record: {out:?}"
+            );
+        }
+        g.bench_function("fluent_bit_echo", |b| b.iter(|| fluent_bit_kept(&mut fb, black_box(&records))));
     }
 
     let wasm = root().join("dist/logsift_component.wasm");
     if wasm.exists() {
-        let engine = engine().expect("engine");
         let plugin = ComponentPlugin::from_file(&engine, &wasm).expect("component");
         let mut f = plugin.instantiate(&ComponentConfig::default(), false).expect("instance");
         f.configure(STRICT).expect("call").expect("config");
@@ -144,7 +114,6 @@ fn hosts(c: &mut Criterion) {
     // component that keeps every record unchanged (built like the shipped
     // one: `wasm` profile, simd128 from the wasip2 target's flags).
     {
-        let engine = engine().expect("engine");
         let wasm =
             logsift_host::build_fixture_as("logsift-fixture-bad-component", "wasm32-wasip2", "wasm", "")
                 .expect("bad-component fixture");
@@ -159,7 +128,6 @@ fn hosts(c: &mut Criterion) {
     // batch one NDJSON POST body, buffered, rewritten and forwarded.
     let wasm = root().join("dist/logsift_proxy_wasm.wasm");
     if wasm.exists() {
-        let engine = engine().expect("engine");
         let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
         let cfg = ProxyWasmConfig {
             plugin_config: br#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "strict"}}"#.to_vec(),
@@ -185,6 +153,25 @@ fn hosts(c: &mut Criterion) {
         eprintln!("{} is missing: run `cargo xtask dist` to bench the proxy-wasm module", wasm.display());
     }
     g.finish();
+}
+
+/// A Fluent Bit `filter_wasm` instance of `function` in `wasm`, with a heap
+/// every structlog record fits.
+fn fluent_bit(engine: &Engine, wasm: &Path, function: &str) -> FluentBit {
+    let module = wasmtime::Module::from_file(engine, wasm).expect("module");
+    let cfg = FluentBitConfig { function: function.into(), heap_size: 4 << 20, ..Default::default() };
+    FluentBit::new(engine, &module, cfg).expect("instance")
+}
+
+/// `records` through a Fluent Bit filter, one call each: the bytes kept.
+fn fluent_bit_kept(fb: &mut FluentBit, records: &[Vec<u8>]) -> usize {
+    let mut n = 0;
+    for r in records {
+        if let Ok(FilterResult::Keep(o)) = fb.filter(b"app", 1_732_464_000, 0, r) {
+            n += o.len();
+        }
+    }
+    n
 }
 
 /// `records` through a component in batches of [`BATCH`]: the bytes kept.
@@ -223,7 +210,7 @@ fn engine_parts(c: &mut Criterion) {
     // `LOGSIFT_BENCH_NO_DEADLINES=1` runs these Wasm rows without epoch
     // interruption: what the drivers' deadline checks cost, by difference.
     let engine = if std::env::var_os("LOGSIFT_BENCH_NO_DEADLINES").is_some() {
-        wasmtime::Engine::new(&wasmtime::Config::new()).expect("engine")
+        Engine::new(&wasmtime::Config::new()).expect("engine")
     } else {
         engine().expect("engine")
     };
