@@ -974,6 +974,9 @@ fn key_values(
         let path: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
         let Some((last, parents)) = path.split_last() else { continue };
         let Some(action) = sensitive(keys, allow, parents, last) else { continue };
+        if hay[sep] == b':' && PROSE_KEYS.iter().any(|k| last.eq_ignore_ascii_case(k.as_bytes())) {
+            continue;
+        }
         let mut vs = sep + 1;
         if hay[sep] == b':' && hay.get(vs) == Some(&b' ') {
             vs += 1;
@@ -984,6 +987,15 @@ fn key_values(
         }
     }
 }
+
+/// Keys that carry a credential after `=` (`sessionid=…` in a cookie or a
+/// query) but label a number in prose after `:` (Windows CBS's
+/// `Session: 30546173_4261722401`, ZooKeeper's `sessionid: 0x14ede63a5a7`).
+/// In text they count only with `=`; as JSON keys, and in quoted
+/// `"session": …` pairs, they always count. The names that say what they
+/// hold (`session_id`, `session_token`, `PHPSESSID`, `JSESSIONID`) count
+/// with either separator.
+const PROSE_KEYS: &[&str] = &["session", "sessionid"];
 
 /// In a line that looked like JSON but was not (truncated, invalid UTF-8,
 /// trailing text, too deep), `"password": "…"` must still be redacted: the

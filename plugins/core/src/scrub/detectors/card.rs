@@ -1,0 +1,198 @@
+//! `CREDIT_CARD`: which digit runs are payment card numbers.
+//!
+//! PCI DSS treats any Luhn-valid primary account number as cardholder data,
+//! so the rule is the issuer's, not a brand list: a number is a card when its
+//! leading digits are in a payment network's IIN range ([`IIN_RANGES`]), its
+//! length is one that range issues, and it passes Luhn. Broader ranges invite
+//! false positives, so the shape is checked too: a card is never part of an
+//! identifier (`blk_-4980916519894289629`), never written in groups a card
+//! does not have (`1 2 3 4 5 …`), and never one stretch of a longer grouped
+//! number or of a decimal.
+
+use super::{after, before, glued_to_number};
+
+/// One issuer range: numbers whose first `digits` digits are in `low..=high`
+/// and whose length is in `lengths`.
+#[derive(Debug)]
+pub(crate) struct Iin {
+    /// The network, for the docs and tests.
+    #[cfg_attr(not(test), expect(dead_code, reason = "names the range in tests"))]
+    pub(crate) network: &'static str,
+    low: u32,
+    high: u32,
+    digits: u8,
+    lengths: (u8, u8),
+}
+
+const fn iin(network: &'static str, low: u32, high: u32, digits: u8, min: u8, max: u8) -> Iin {
+    Iin { network, low, high, digits, lengths: (min, max) }
+}
+
+/// The payment networks' IIN ranges with the lengths they issue. Sources:
+/// the networks' published ranges as summarised by ISO/IEC 7812 registries;
+/// major industry identifiers 1–6, plus RuPay/UnionPay's `81`/`82`.
+pub(crate) const IIN_RANGES: &[Iin] = &[
+    iin("UATP", 1, 1, 1, 15, 15),
+    iin("Mir", 2200, 2204, 4, 16, 19),
+    iin("Mastercard", 2221, 2720, 4, 16, 16),
+    // JCB's 15-digit ranges.
+    iin("JCB", 2100, 2100, 4, 15, 15),
+    iin("JCB", 2131, 2131, 4, 15, 15),
+    iin("American Express", 34, 34, 2, 15, 15),
+    iin("American Express", 37, 37, 2, 15, 15),
+    iin("Diners Club", 300, 305, 3, 14, 19),
+    iin("Diners Club", 3095, 3095, 4, 14, 19),
+    iin("Diners Club", 36, 36, 2, 14, 19),
+    iin("Diners Club", 38, 39, 2, 14, 19),
+    // JCB is 3528–3589, but test-data generators (and RuPay's 353/356)
+    // issue the whole of 35.
+    iin("JCB", 35, 35, 2, 16, 19),
+    iin("Visa", 4, 4, 1, 13, 19),
+    iin("Maestro", 50, 50, 2, 13, 19),
+    iin("Mastercard", 51, 55, 2, 16, 16),
+    // Maestro 56–69 covers Discover (6011, 644–649, 65), UnionPay (62),
+    // RuPay (60, 65) and Verve (506, 650) in 13–19 digits.
+    iin("Maestro", 56, 69, 2, 13, 19),
+    iin("RuPay/UnionPay", 81, 82, 2, 16, 19),
+];
+
+/// The range that issues `ds` (digit values), if any.
+pub(crate) fn issuer(ds: &[u8]) -> Option<&'static Iin> {
+    let n = ds.len();
+    IIN_RANGES.iter().find(|r| {
+        let k = usize::from(r.digits);
+        let prefix = ds.iter().take(k).fold(0u32, |a, &d| a * 10 + u32::from(d));
+        n >= k
+            && (r.low..=r.high).contains(&prefix)
+            && (usize::from(r.lengths.0)..=usize::from(r.lengths.1)).contains(&n)
+    })
+}
+
+/// Luhn (mod 10) checksum.
+pub(crate) fn luhn(ds: &[u8]) -> bool {
+    let mut sum = 0u32;
+    for (i, &d) in ds.iter().rev().enumerate() {
+        let mut v = u32::from(d);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// Most digits a card has.
+const MAX_DIGITS: usize = 19;
+
+/// The digits of `span` into `buf`; `None` when there are more than a card has.
+fn digits_of<'b>(span: &[u8], buf: &'b mut [u8; MAX_DIGITS]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for &b in span.iter().filter(|b| b.is_ascii_digit()) {
+        *buf.get_mut(n)? = b - b'0';
+        n += 1;
+    }
+    Some(&buf[..n])
+}
+
+/// Whether the groups of a separated candidate are a card's: every group
+/// but the last has at least four digits (4-4-4-4, Amex 4-6-5, Diners
+/// 4-6-4, 4-4-4-4-3), so `1 2 3 4 5 6 7 8 9 10 11 12 13` is not one.
+fn card_groups(span: &[u8]) -> bool {
+    let mut groups = span.split(|&b| b == b' ' || b == b'-').peekable();
+    while let Some(g) = groups.next() {
+        if groups.peek().is_some() && g.len() < 4 {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the candidate is one stretch of a longer grouped number: the same
+/// separator and another group of four or more digits right before or after
+/// (`1234 5678 9012 3456 7890` holds no card).
+fn continues(hay: &[u8], s: usize, e: usize, sep: u8) -> bool {
+    let run = |it: &mut dyn Iterator<Item = &u8>| it.take_while(|b| b.is_ascii_digit()).count();
+    let ahead = after(hay, e) == Some(sep) && run(&mut hay[e + 1..].iter()) >= 4;
+    let behind = before(hay, s) == Some(sep) && run(&mut hay[..s - 1].iter().rev()) >= 4;
+    ahead || behind
+}
+
+/// The check: the candidate, or its longest head ending before a separator,
+/// that is a card.
+pub(crate) fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
+    // The pattern may run on into a following number ("4111…1111 2 times"):
+    // try the whole candidate, then shorter ones ending before a separator.
+    let mut buf = [0u8; MAX_DIGITS];
+    loop {
+        let span = &hay[s..e];
+        let sep = span.iter().copied().find(|&b| b == b' ' || b == b'-');
+        // One separator style per number: "4111 1111-1111 1111" is not a card.
+        let mixed = span.contains(&b' ') && span.contains(&b'-');
+        let ok = !mixed
+            && digits_of(span, &mut buf).is_some_and(|ds| ds.len() >= 13 && issuer(ds).is_some() && luhn(ds))
+            && !glued_to_number(hay, s, e)
+            && sep.is_none_or(|sep| card_groups(span) && !continues(hay, s, e, sep));
+        if ok {
+            return Some((s, e));
+        }
+        let cut = span.iter().rposition(|&b| b == b' ' || b == b'-')?;
+        e = s + cut;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ds(s: &str) -> Vec<u8> {
+        s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+    }
+
+    #[test]
+    fn every_network_range_is_a_card_and_others_are_not() {
+        for (ok, network) in [
+            ("4111111111111111", "Visa"),
+            ("4222222222222", "Visa"),
+            ("5555555555554444", "Mastercard"),
+            ("2223003122003222", "Mastercard"),
+            ("378282246310005", "American Express"),
+            ("6011111111111117", "Maestro"),
+            ("3530111333300000", "JCB"),
+            ("3512345678901234", "JCB"),
+            ("36227206271667", "Diners Club"),
+            ("6200000000000005", "Maestro"),
+            ("5018000000000009", "Maestro"),
+            ("2200000000000004", "Mir"),
+            ("122000000000003", "UATP"),
+            ("8171999927660000", "RuPay/UnionPay"),
+            ("5061000000000007", "Maestro"),
+        ] {
+            let d = ds(ok);
+            assert_eq!(issuer(&d).map(|r| r.network), Some(network), "{ok}");
+        }
+        // A Mastercard has 16 digits; 7 and 9 are no payment network's; a
+        // 31 prefix is not issued.
+        for bad in ["5555555555554", "7000000000000000", "9000000000000000", "3100000000000000"] {
+            assert!(issuer(&ds(bad)).is_none(), "{bad}");
+        }
+        assert!(luhn(&ds("4111111111111111")) && !luhn(&ds("4111111111111112")));
+        // Epoch milliseconds have no issuer.
+        assert!(issuer(&ds("1732464000123")).is_none());
+    }
+
+    #[test]
+    fn shapes_a_card_never_has() {
+        fn find(s: &str) -> Option<&str> {
+            let at = s.find(|c: char| c.is_ascii_digit()).unwrap();
+            credit_card(s.as_bytes(), at, s.len()).map(|(a, b)| &s[a..b])
+        }
+        assert_eq!(find("paid 4111 1111 1111 1111"), Some("4111 1111 1111 1111"));
+        assert_eq!(find("1 2 3 4 5 6 7 8 9 1 1 1 1"), None);
+        assert_eq!(find("blk_-4111111111111111"), None);
+        assert_eq!(find("n 4111111111111111.5"), None);
+        assert_eq!(find("x 4111 1111 1111 1111 1111"), None);
+    }
+}

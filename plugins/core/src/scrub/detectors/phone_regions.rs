@@ -1,0 +1,166 @@
+//! How ten regions write their phone numbers nationally, as data: one table
+//! per region, each a list of group shapes. A candidate written without a
+//! country code is a phone when its digit groups are one of these shapes
+//! (international numbers, with `+` or `00`, need no table).
+//!
+//! The shapes follow each numbering plan's lengths (ITU-T E.164 national
+//! plans, as libphonenumber's metadata records them) and the groupings
+//! people type: `020 7946 0958`, `06 12 44 85 21`, `(030) 1234-5678`,
+//! `(11) 91234-5678`, `090-1234-5678`. A group shape alone is not enough
+//! for some plans, so a shape also says which digit leads and which
+//! separators it is written with.
+
+/// Which digit the first group starts with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Lead {
+    /// The trunk prefix `0` followed by a non-zero digit (most of Europe,
+    /// Japan, India).
+    Trunk,
+    /// Any digit (North America: the tests and generators use every area code).
+    Any,
+    /// One of these digits.
+    OneOf(&'static [u8]),
+}
+
+/// One grouping of a national number.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    /// Digits in each group, in order.
+    pub(crate) groups: &'static [u8],
+    pub(crate) lead: Lead,
+    /// Separators the groups may be written with (one style per number; the
+    /// one after a parenthesised or first group may differ).
+    pub(crate) seps: &'static [u8],
+}
+
+/// One region's national shapes.
+#[derive(Debug)]
+pub(crate) struct Region {
+    /// ISO 3166 code (or plan name), for the docs and tests.
+    #[cfg_attr(not(test), expect(dead_code, reason = "names the table in tests"))]
+    pub(crate) name: &'static str,
+    pub(crate) shapes: &'static [Shape],
+}
+
+const fn shape(groups: &'static [u8], lead: Lead, seps: &'static [u8]) -> Shape {
+    Shape { groups, lead, seps }
+}
+
+const ANY_SEP: &[u8] = b" .-/";
+const SPACE: &[u8] = b" ";
+use Lead::{Any, OneOf, Trunk};
+
+/// North America (NANP): `415-555-2671`, `(415)555-2671`, `1-800-555-0199`.
+pub(crate) const NANP: Region = Region {
+    name: "NANP",
+    shapes: &[shape(&[3, 3, 4], Any, b" .-"), shape(&[1, 3, 3, 4], OneOf(b"1"), b" .-")],
+};
+
+/// United Kingdom: 10 digits after the trunk 0.
+pub(crate) const GB: Region = Region {
+    name: "GB",
+    shapes: &[
+        shape(&[3, 4, 4], Trunk, ANY_SEP),
+        shape(&[4, 3, 4], Trunk, ANY_SEP),
+        shape(&[4, 7], Trunk, ANY_SEP),
+        shape(&[5, 6], Trunk, ANY_SEP),
+        shape(&[5, 3, 3], Trunk, ANY_SEP),
+        shape(&[5, 5], Trunk, ANY_SEP),
+        shape(&[4, 6], Trunk, ANY_SEP),
+        shape(&[4, 3, 3], Trunk, ANY_SEP),
+    ],
+};
+
+/// France: `0` and nine digits, in pairs.
+pub(crate) const FR: Region = Region { name: "FR", shapes: &[shape(&[2, 2, 2, 2, 2], Trunk, b" .-")] };
+
+/// Germany: area codes of 2–5 digits after the 0, subscribers of 4–8.
+pub(crate) const DE: Region = Region {
+    name: "DE",
+    shapes: &[
+        shape(&[3, 8], Trunk, ANY_SEP),
+        shape(&[3, 7], Trunk, ANY_SEP),
+        shape(&[4, 7], Trunk, ANY_SEP),
+        shape(&[4, 8], Trunk, ANY_SEP),
+        shape(&[4, 6], Trunk, ANY_SEP),
+        shape(&[5, 6], Trunk, ANY_SEP),
+        shape(&[5, 5], Trunk, ANY_SEP),
+        shape(&[6, 5], Trunk, ANY_SEP),
+        shape(&[3, 4, 4], Trunk, ANY_SEP),
+        shape(&[4, 3, 4], Trunk, ANY_SEP),
+        shape(&[5, 3, 3], Trunk, ANY_SEP),
+    ],
+};
+
+/// Italy: landlines keep their 0; mobiles start with 3.
+pub(crate) const IT: Region = Region {
+    name: "IT",
+    shapes: &[
+        shape(&[4, 6], Trunk, ANY_SEP),
+        shape(&[2, 8], Trunk, ANY_SEP),
+        shape(&[3, 7], Trunk, ANY_SEP),
+        shape(&[2, 4, 4], Trunk, ANY_SEP),
+        shape(&[3, 3, 4], Trunk, ANY_SEP),
+        shape(&[3, 3, 4], OneOf(b"3"), ANY_SEP),
+        shape(&[3, 7], OneOf(b"3"), ANY_SEP),
+    ],
+};
+
+/// Spain: nine digits, no trunk prefix, written 3-3-3, 3-2-2-2 or 2-3-2-2.
+/// Only with spaces: dotted, these shapes are thousands and IPv4 addresses.
+pub(crate) const ES: Region = Region {
+    name: "ES",
+    shapes: &[
+        shape(&[3, 3, 3], OneOf(b"6789"), SPACE),
+        shape(&[3, 2, 2, 2], OneOf(b"6789"), SPACE),
+        shape(&[2, 3, 2, 2], OneOf(b"6789"), SPACE),
+    ],
+};
+
+/// The Netherlands: `0` and nine digits.
+pub(crate) const NL: Region = Region {
+    name: "NL",
+    shapes: &[
+        shape(&[3, 7], Trunk, ANY_SEP),
+        shape(&[2, 8], Trunk, ANY_SEP),
+        shape(&[4, 6], Trunk, ANY_SEP),
+        shape(&[3, 3, 4], Trunk, ANY_SEP),
+        shape(&[2, 4, 4], Trunk, ANY_SEP),
+        shape(&[2, 2, 2, 2, 2], Trunk, ANY_SEP),
+    ],
+};
+
+/// Brazil: a two-digit area code (often in parentheses), then 4 or 5 digits
+/// and 4, the last two joined by a dash: `(11) 91234-5678`, `11 3915-0008`.
+pub(crate) const BR: Region = Region {
+    name: "BR",
+    shapes: &[shape(&[2, 5, 4], OneOf(b"123456789"), b"-"), shape(&[2, 4, 4], OneOf(b"123456789"), b"-")],
+};
+
+/// Japan: `0` and 9 or 10 digits, dashed.
+pub(crate) const JP: Region = Region {
+    name: "JP",
+    shapes: &[
+        shape(&[2, 4, 4], Trunk, b"- "),
+        shape(&[3, 4, 4], Trunk, b"- "),
+        shape(&[3, 3, 4], Trunk, b"- "),
+        shape(&[4, 2, 4], Trunk, b"- "),
+        shape(&[5, 1, 4], Trunk, b"- "),
+    ],
+};
+
+/// India: ten-digit mobiles starting 6–9 (`98765 43210`), with the trunk 0
+/// (`098765 43210`), and landlines with 2–4 digit area codes.
+pub(crate) const IN: Region = Region {
+    name: "IN",
+    shapes: &[
+        shape(&[5, 5], OneOf(b"6789"), SPACE),
+        shape(&[6, 5], Trunk, ANY_SEP),
+        shape(&[3, 8], Trunk, ANY_SEP),
+        shape(&[4, 7], Trunk, ANY_SEP),
+        shape(&[5, 6], Trunk, ANY_SEP),
+    ],
+};
+
+/// Every region's table.
+pub(crate) const REGIONS: &[&Region] = &[&NANP, &GB, &FR, &DE, &IT, &ES, &NL, &BR, &JP, &IN];
