@@ -6,9 +6,10 @@
 //! length is one that range issues, and it passes Luhn. Broader ranges invite
 //! false positives, so the shape is checked too: a card is never part of an
 //! identifier (`blk_-4980916519894289629`), never written in groups a card
-//! does not have (`1 2 3 4 5 …`), and never one stretch of a longer grouped
-//! number or of a decimal.
+//! does not have (`1 2 3 4 5 …`), never signed (`-5956746769041317568`),
+//! and never one stretch of a longer grouped number or of a decimal.
 
+use super::context::{self, CARD_WORDS};
 use super::{after, before, glued_to_number};
 
 /// One issuer range: numbers whose first `digits` digits are in `low..=high`
@@ -48,11 +49,12 @@ pub(crate) const IIN_RANGES: &[Iin] = &[
     // issue the whole of 35.
     iin("JCB", 35, 35, 2, 16, 19),
     iin("Visa", 4, 4, 1, 13, 19),
-    iin("Maestro", 50, 50, 2, 13, 19),
+    // Maestro issues 12–19 digits; 12 only count after a card word.
+    iin("Maestro", 50, 50, 2, 12, 19),
     iin("Mastercard", 51, 55, 2, 16, 16),
     // Maestro 56–69 covers Discover (6011, 644–649, 65), UnionPay (62),
     // RuPay (60, 65) and Verve (506, 650) in 13–19 digits.
-    iin("Maestro", 56, 69, 2, 13, 19),
+    iin("Maestro", 56, 69, 2, 12, 19),
     iin("RuPay/UnionPay", 81, 82, 2, 16, 19),
 ];
 
@@ -83,6 +85,11 @@ pub(crate) fn luhn(ds: &[u8]) -> bool {
     }
     sum.is_multiple_of(10)
 }
+
+/// Fewest digits a card has (Maestro); a number this short is a card
+/// only after a card word (`card`, `paid`, `pan`…): 12-digit ids and
+/// account numbers are common in logs.
+const MIN_DIGITS: usize = 12;
 
 /// Most digits a card has.
 const MAX_DIGITS: usize = 19;
@@ -132,9 +139,19 @@ pub(crate) fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, 
         // One separator style per number: "4111 1111-1111 1111" is not a card.
         let mixed = span.contains(&b' ') && span.contains(&b'-');
         let ok = !mixed
-            && digits_of(span, &mut buf).is_some_and(|ds| ds.len() >= 13 && issuer(ds).is_some() && luhn(ds))
+            && digits_of(span, &mut buf).is_some_and(|ds| {
+                ds.len() >= MIN_DIGITS
+                    && issuer(ds).is_some()
+                    && luhn(ds)
+                    && (ds.len() > MIN_DIGITS || context::near(hay, s, CARD_WORDS))
+            })
             && !glued_to_number(hay, s, e)
-            && sep.is_none_or(|sep| card_groups(span) && !continues(hay, s, e, sep));
+            && match sep {
+                Some(sep) => card_groups(span) && !continues(hay, s, e, sep),
+                // A minus sign makes a bare run a signed integer (a span id,
+                // an offset): a card number is never negative.
+                None => before(hay, s) != Some(b'-'),
+            };
         if ok {
             return Some((s, e));
         }
@@ -179,6 +196,7 @@ mod tests {
             assert!(issuer(&ds(bad)).is_none(), "{bad}");
         }
         assert!(luhn(&ds("4111111111111111")) && !luhn(&ds("4111111111111112")));
+        assert!(issuer(&ds("501800000009")).is_some(), "12-digit Maestro");
         // Epoch milliseconds have no issuer.
         assert!(issuer(&ds("1732464000123")).is_none());
     }
@@ -190,8 +208,11 @@ mod tests {
             credit_card(s.as_bytes(), at, s.len()).map(|(a, b)| &s[a..b])
         }
         assert_eq!(find("paid 4111 1111 1111 1111"), Some("4111 1111 1111 1111"));
+        assert_eq!(find("paid with 503844211337"), Some("503844211337"));
+        assert_eq!(find("account 503844211337"), None);
         assert_eq!(find("1 2 3 4 5 6 7 8 9 1 1 1 1"), None);
         assert_eq!(find("blk_-4111111111111111"), None);
+        assert_eq!(find("offset -4111111111111111"), None);
         assert_eq!(find("n 4111111111111111.5"), None);
         assert_eq!(find("x 4111 1111 1111 1111 1111"), None);
     }

@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 
 mod card;
+mod context;
 mod phone;
 mod phone_regions;
 
@@ -55,7 +56,7 @@ detectors! {
     GoogleApiKey = "GOOGLE_API_KEY": "Google API keys (`AIza…`).",
     EmailAddress = "EMAIL_ADDRESS": "Email addresses.",
     IbanCode = "IBAN_CODE": "IBANs, checked with mod-97.",
-    CreditCard = "CREDIT_CARD": "Card numbers of 13–19 digits in a payment network's IIN range, Luhn-checked.",
+    CreditCard = "CREDIT_CARD": "Card numbers of 12–19 digits in a payment network's IIN range, Luhn-checked.",
     UsSsn = "US_SSN": "US social security numbers (`123-45-6789`), with area, group and serial rules.",
     PhoneNumber = "PHONE_NUMBER": "International numbers, ten regions' national formats, extensions, and bare digit runs after a phone word.",
     IpAddress = "IP_ADDRESS": "IPv4 and IPv6 addresses, compressed forms included.",
@@ -236,7 +237,7 @@ impl DetectorName {
             DetectorName::IbanCode => {
                 &[(Digits, r"\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")]
             }
-            DetectorName::CreditCard => &[(Digits, r"\b[0-9](?:[ \-]?[0-9]){12,18}\b")],
+            DetectorName::CreditCard => &[(Digits, r"\b[0-9](?:[ \-]?[0-9]){11,18}\b")],
             DetectorName::UsSsn => &[(Digits, r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b")],
             DetectorName::PhoneNumber => &[(
                 Digits,

@@ -18,6 +18,7 @@
 //! times`). Dates, decimals, IPv4 addresses and runs glued to identifiers
 //! are never phones, with or without context.
 
+use super::context::{self, PHONE_WORDS};
 use super::phone_regions::{Lead, REGIONS, Shape};
 use super::{after, before, glued_to_number};
 
@@ -205,8 +206,9 @@ fn with_context(g: &Groups, k: usize) -> bool {
         return false;
     }
     if k == 1 {
-        // Epoch seconds and milliseconds read as numbers, even after "sms sent at".
-        let epoch = g.lead(0) == b'1' && matches!(n, 10 | 13);
+        // Epoch seconds and milliseconds since 2017 (`1[5-9]…`) read as
+        // numbers, even after "sms sent at".
+        let epoch = g.lead(0) == b'1' && g.second().is_some_and(|d| d >= b'5') && matches!(n, 10 | 13);
         return !epoch;
     }
     let decimal = k == 2 && g.seps[1] == b'.';
@@ -236,6 +238,10 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if before(hay, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'_') {
         return None;
     }
+    // `1,634 567 890`: the tail of a number with thousands commas.
+    if before(hay, s) == Some(b',') && s >= 2 && hay[s - 2].is_ascii_digit() {
+        return None;
+    }
     let span = &hay[s..e];
     let (main_end, ext) = match extension(span) {
         Some((end, true)) => (end, true),
@@ -247,7 +253,7 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
         return None;
     }
     let mut context: Option<bool> = None;
-    let mut context = || *context.get_or_insert_with(|| has_context(hay, s));
+    let mut context = || *context.get_or_insert_with(|| context::near(hay, s, PHONE_WORDS));
     // The whole run with its extension, then heads without trailing groups:
     // first as written shapes, then, only if none is one, with context.
     for by_context in [false, true] {
@@ -256,8 +262,12 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
             if g.digits(k) < 7 {
                 break;
             }
-            // The pattern stops at 17 digits: a run going on is a longer number.
-            let runs_on = after(hay, end).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+            // The pattern stops at 17 digits: a run going on is a longer
+            // number; a decimal comma makes it an amount (`790 682 408,25`).
+            let decimal_comma =
+                after(hay, end) == Some(b',') && hay.get(end + 1).is_some_and(u8::is_ascii_digit);
+            let runs_on =
+                after(hay, end).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') || decimal_comma;
             if runs_on || glued_to_number(hay, s, end) {
                 continue;
             }
@@ -275,141 +285,6 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
         }
     }
     None
-}
-
-/// Words that make a digit run a phone number, lowercased. A key or a
-/// camelCase name is split into its words (`user_phone`, `phoneNumber`).
-const CONTEXT_WORDS: &[&str] = &[
-    "phone",
-    "phones",
-    "phonenumber",
-    "phoneno",
-    "telephone",
-    "tel",
-    "mobile",
-    "mob",
-    "mobil",
-    "cell",
-    "cellphone",
-    "cellular",
-    "sms",
-    "call",
-    "callback",
-    "caller",
-    "whatsapp",
-    "fax",
-    "contact",
-    "msisdn",
-    "landline",
-    "telefon",
-    "telefono",
-    "telefone",
-    "celular",
-    "cellulare",
-    "movil",
-];
-
-/// Words that, right before a number, say it is something else: the count,
-/// id or duration *of* a call (`call_id`, `sms_count`, `callback_ms`).
-const BLOCKING_WORDS: &[&str] = &[
-    "id",
-    "ids",
-    "uid",
-    "uuid",
-    "guid",
-    "key",
-    "count",
-    "counter",
-    "total",
-    "size",
-    "len",
-    "length",
-    "ms",
-    "sec",
-    "secs",
-    "seconds",
-    "ts",
-    "time",
-    "timestamp",
-    "date",
-    "seq",
-    "version",
-    "ver",
-    "port",
-    "pid",
-    "tid",
-    "duration",
-    "elapsed",
-    "latency",
-    "bytes",
-    "attempt",
-    "attempts",
-    "retry",
-    "retries",
-    "status",
-    "code",
-    "err",
-    "error",
-    "errno",
-    "rate",
-    "ttl",
-    "timeout",
-];
-
-/// How far back, in bytes and in words, a phone word may stand.
-const CONTEXT_BYTES: usize = 48;
-const CONTEXT_WORDS_BACK: usize = 4;
-
-/// Whether a phone word stands among the few words before `s`. The look
-/// stops at a digit, a tag's bracket, a `,` `;` `}` `|` or a line break:
-/// past those the words belong to another value. A tag stops it so that a
-/// number next to a redacted one reads the same on a second scrub.
-fn has_context(hay: &[u8], s: usize) -> bool {
-    let lo = s.saturating_sub(CONTEXT_BYTES);
-    let mut i = s;
-    let mut words = 0;
-    while i > lo {
-        let b = hay[i - 1];
-        if b.is_ascii_alphabetic() {
-            let end = i;
-            while i > lo && hay[i - 1].is_ascii_alphabetic() {
-                i -= 1;
-            }
-            if i == lo && lo > 0 && hay[lo - 1].is_ascii_alphabetic() {
-                return false;
-            }
-            // camelCase parts, nearest first.
-            let word = &hay[i..end];
-            let mut part_end = word.len();
-            for p in (0..word.len()).rev() {
-                let starts_part =
-                    p == 0 || (word[p].is_ascii_uppercase() && word[p - 1].is_ascii_lowercase());
-                if !starts_part {
-                    continue;
-                }
-                let part = &word[p..part_end];
-                part_end = p;
-                if CONTEXT_WORDS.iter().any(|w| part.eq_ignore_ascii_case(w.as_bytes())) {
-                    return true;
-                }
-                if words == 0 && BLOCKING_WORDS.iter().any(|w| part.eq_ignore_ascii_case(w.as_bytes())) {
-                    return false;
-                }
-                words += 1;
-                if words >= CONTEXT_WORDS_BACK {
-                    return false;
-                }
-            }
-            continue;
-        }
-        if b.is_ascii_digit()
-            || matches!(b, b'[' | b']' | b',' | b';' | b'}' | b'|' | b'\n' | b'\r' | b'\\' | b'@')
-        {
-            return false;
-        }
-        i -= 1;
-    }
-    false
 }
 
 #[cfg(test)]
@@ -526,6 +401,8 @@ mod tests {
             "blk_-4980916519894289629",
             "id 30546173_4261722401",
             "phone 2024-01-15",
+            "montant 790 682 408,25 EUR",
+            "1,634 567 890",
         ] {
             assert_eq!(found(t), None, "{t}");
         }
