@@ -1168,7 +1168,7 @@ def mac_line(g):
         ("kernel", 0, f"Sandbox: {app[:15]}({pid}) deny(1) {g.pick(['network-outbound /private/var/run/mDNSResponder', 'mach-lookup com.apple.windowserver.active', 'file-read-data /Library/Preferences/com.apple.security.plist', 'iokit-open IOSurfaceRootUserClient'])}"),
         ("sandboxd", 129, f"([{pid}]) {app[:15]}({pid}) deny file-read-data /private/var/folders/{g.k8s(2)}/{g.k8s(24)}/T/{g.uuid().upper()}"),
         ("mDNSResponder", 98, f"mDNS_DeregisterInterface: Frequent transitions for interface en0 ({g.ip_private()})"),
-        ("mDNSResponder", 98, f"mDNS_RegisterInterface: Frequent transitions for interface awdl0 (FE80:0000:0000:0000:{g.HEXS(4)}:{g.HEXS(4)}:{g.HEXS(4)}:{g.HEXS(4)})"),
+        ("mDNSResponder", 98, f"mDNS_RegisterInterface: Frequent transitions for interface en0 (2001:0DB8:0000:0000:{g.HEXS(4)}:{g.HEXS(4)}:{g.HEXS(4)}:{g.HEXS(4)})"),
         ("mDNSResponder", 98, f"[R{g.n(1000, 99999)}] DNSServiceQueryRecord({g.pick(['15', '4015'])}, 0, {g.pick(['gateway.fe.apple-dns.net', 'configuration.apple.com', 'registry.example.internal'])}, Addr) START PID[{pid}]({app[:15]})"),
         ("com.apple.xpc.launchd", 1, f"(com.apple.quicklook[{pid}]) Endpoint has been activated through legacy launch(3) APIs. Please switch to XPC or bootstrap_check_in(): com.apple.quicklook"),
         ("com.apple.xpc.launchd", 1, f"(com.apple.mdworker.shared.{g.HEXS(8)}-0000-0000-0000-000000000000[{pid}]) Service exited due to SIGKILL | sent by mds[{g.n(80, 400)}]"),
