@@ -79,6 +79,8 @@ fn tags(s: &str) -> BTreeMap<String, usize> {
 struct Count {
     lines: usize,
     changed: usize,
+    /// `token=Token{…}` lines, redacted by design (see `measure`).
+    by_design: usize,
     tags: BTreeMap<String, usize>,
 }
 
@@ -90,6 +92,7 @@ impl Count {
     fn add(&mut self, other: &Count) {
         self.lines += other.lines;
         self.changed += other.changed;
+        self.by_design += other.by_design;
         for (t, n) in &other.tags {
             *self.tags.entry(t.clone()).or_insert(0) += n;
         }
@@ -144,6 +147,20 @@ fn measure(name: &str, config: &str, corpus: &[(&'static str, Vec<String>)]) -> 
                 Outcome::Drop(r) => format!("(dropped: {})", r.as_str()),
             };
             if after == *line {
+                continue;
+            }
+            // The issue that asked for this corpus rules that a key rule is
+            // right to fire on `token=Token{…}` (Android's window tokens):
+            // the key says token. Such lines are redactions by design, not
+            // false positives, and are counted apart.
+            let only_the_token = {
+                let (before, after_tags) = (tags(line), tags(&after));
+                let new: usize =
+                    after_tags.iter().map(|(t, n)| n - before.get(t).copied().unwrap_or(0).min(*n)).sum();
+                new == 1 && after.contains("token=[REDACTED]")
+            };
+            if line.contains("token=Token{") && only_the_token {
+                c.by_design += 1;
                 continue;
             }
             c.changed += 1;

@@ -37,7 +37,6 @@ pub const DEFAULT_KEYS: &[&str] = &[
     "session_id",
     "phpsessid",
     "jsessionid",
-    "connect.sid",
     "csrftoken",
     "x-csrf-token",
     "ssn",

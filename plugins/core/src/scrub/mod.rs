@@ -977,11 +977,18 @@ fn key_values(
         if hay[sep] == b':' && PROSE_KEYS.iter().any(|k| last.eq_ignore_ascii_case(k.as_bytes())) {
             continue;
         }
+        // `PWD=/root` in sudo lines and environment dumps is the working
+        // directory (the variable is upper case); `pwd=` still counts.
+        if key == b"PWD" {
+            continue;
+        }
         let mut vs = sep + 1;
         if hay[sep] == b':' && hay.get(vs) == Some(&b' ') {
             vs += 1;
         }
-        if let Some((s, e)) = value_span(hay, vs, range.end).filter(|&(s, e)| !is_redacted(&hay[s..e])) {
+        if let Some((s, e)) =
+            value_span(hay, vs, range.end).filter(|&(s, e)| !is_redacted(&hay[s..e]) && !is_flag(&hay[s..e]))
+        {
             // Priority 0: ahead of every detector group.
             out.push((Found { start: s, end: e, action }, 0));
         }
@@ -1093,6 +1100,14 @@ pub(crate) fn is_redacted(v: &[u8]) -> bool {
         && v[1..v.len() - 1]
             .iter()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || matches!(b, b'_' | b':' | b'a'..=b'f'))
+}
+
+/// A yes/no value (`Elevated Token: Yes` in Windows event 4624, `token=none`)
+/// holds no secret: in text it is left as it is.
+fn is_flag(v: &[u8]) -> bool {
+    ["yes", "no", "true", "false", "none", "null", "n/a", "-", "%%1842", "%%1843"]
+        .iter()
+        .any(|f| v.eq_ignore_ascii_case(f.as_bytes()))
 }
 
 /// The key rule for `key` under `path`, unless the allow list covers it.

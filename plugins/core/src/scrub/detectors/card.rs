@@ -13,7 +13,7 @@ use super::context::{self, CARD_WORDS};
 use super::{after, before, glued_to_number};
 
 /// One issuer range: numbers whose first `digits` digits are in `low..=high`
-/// and whose length is in `lengths`.
+/// and whose length is in `lengths` (unless `only` lists the lengths).
 #[derive(Debug)]
 pub(crate) struct Iin {
     /// The network, for the docs and tests.
@@ -23,10 +23,11 @@ pub(crate) struct Iin {
     high: u32,
     digits: u8,
     lengths: (u8, u8),
+    only: &'static [u8],
 }
 
 const fn iin(network: &'static str, low: u32, high: u32, digits: u8, min: u8, max: u8) -> Iin {
-    Iin { network, low, high, digits, lengths: (min, max) }
+    Iin { network, low, high, digits, lengths: (min, max), only: &[] }
 }
 
 /// The payment networks' IIN ranges with the lengths they issue. Sources:
@@ -48,7 +49,9 @@ pub(crate) const IIN_RANGES: &[Iin] = &[
     // JCB is 3528–3589, but test-data generators (and RuPay's 353/356)
     // issue the whole of 35.
     iin("JCB", 35, 35, 2, 16, 19),
-    iin("Visa", 4, 4, 1, 13, 19),
+    // Visa issues 13, 16 and 19 digits, no lengths between: a 15-digit
+    // nanosecond count starting with 4 is not a Visa card.
+    Iin { only: &[13, 16, 19], ..iin("Visa", 4, 4, 1, 13, 19) },
     // Maestro issues 12–19 digits; 12 only count after a card word.
     iin("Maestro", 50, 50, 2, 12, 19),
     iin("Mastercard", 51, 55, 2, 16, 16),
@@ -67,6 +70,7 @@ pub(crate) fn issuer(ds: &[u8]) -> Option<&'static Iin> {
         n >= k
             && (r.low..=r.high).contains(&prefix)
             && (usize::from(r.lengths.0)..=usize::from(r.lengths.1)).contains(&n)
+            && (r.only.is_empty() || r.only.iter().any(|&l| usize::from(l) == n))
     })
 }
 
@@ -192,7 +196,9 @@ mod tests {
         }
         // A Mastercard has 16 digits; 7 and 9 are no payment network's; a
         // 31 prefix is not issued.
-        for bad in ["5555555555554", "7000000000000000", "9000000000000000", "3100000000000000"] {
+        for bad in
+            ["5555555555554", "7000000000000000", "9000000000000000", "3100000000000000", "496646477751524"]
+        {
             assert!(issuer(&ds(bad)).is_none(), "{bad}");
         }
         assert!(luhn(&ds("4111111111111111")) && !luhn(&ds("4111111111111112")));

