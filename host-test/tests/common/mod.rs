@@ -1,4 +1,5 @@
 //! Shared test helpers (a module, so Cargo does not build it as a test).
 
+pub mod cases;
 pub mod envoy;
 pub mod fixtures;
