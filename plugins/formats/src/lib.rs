@@ -45,6 +45,7 @@ pub mod detect;
 pub mod encoding;
 mod engine;
 pub mod es_bulk;
+pub mod fuzzing;
 pub mod grpc;
 pub mod lines;
 pub mod loki_json;

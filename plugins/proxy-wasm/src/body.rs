@@ -1,7 +1,5 @@
-//! Request bodies and access-log records: line splitting, gzip, and the
-//! record built from the host's properties.
-
-use std::io::{Read, Write};
+//! Access-log records: line splitting, and the record built from the
+//! host's properties (request bodies are `logsift_formats`' business).
 
 /// Lines of an NDJSON or text body, without their `\n` / `\r\n`.
 pub fn split_lines(body: &[u8]) -> Vec<Vec<u8>> {
@@ -10,26 +8,6 @@ pub fn split_lines(body: &[u8]) -> Vec<Vec<u8>> {
         .filter(|l| !l.is_empty())
         .map(<[u8]>::to_vec)
         .collect()
-}
-
-/// Decodes gzip, refusing to inflate past `limit` bytes (a gzip bomb).
-pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut dec = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
-    dec.read_to_end(&mut out).map_err(|e| format!("gzip body could not be decoded: {e}"))?;
-    if out.len() > limit {
-        return Err("decoded body exceeds proxy.max_body_bytes".into());
-    }
-    Ok(out)
-}
-
-/// Encodes gzip (fast level: the body is on the request path).
-pub fn gzip(body: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    if enc.write_all(body).is_err() {
-        return Vec::new();
-    }
-    enc.finish().unwrap_or_default()
 }
 
 /// A property as text. Envoy encodes integers as 8-byte little-endian;

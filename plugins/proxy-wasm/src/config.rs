@@ -43,6 +43,10 @@ pub struct ProxyConfig {
     pub collector: Option<Collector>,
     /// POST alert events to Alertmanager through this cluster.
     pub alertmanager: Option<Upstream>,
+    /// Path prefixes whose bodies pass on untouched when logsift does not read
+    /// their format (another gRPC service, an unknown content type). On any
+    /// other path such a body is answered 415; it is never rewritten as lines.
+    pub pass_through: Vec<String>,
 }
 
 impl Default for ProxyConfig {
@@ -53,6 +57,7 @@ impl Default for ProxyConfig {
             on_error: OnError::Reject,
             collector: None,
             alertmanager: None,
+            pass_through: Vec::new(),
         }
     }
 }

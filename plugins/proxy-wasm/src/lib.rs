@@ -8,13 +8,18 @@
 //!  "scrub": {"preset": "strict"}}
 //! ```
 //!
-//! - `ingest` (HTTP filter in front of a log backend): buffers each request
-//!   body up to `max_body_bytes`, decodes gzip, runs the pipeline on every
-//!   line (NDJSON or plain text), removes the lines it drops, re-encodes and
-//!   replaces the body; `content-length` is removed so the host frames the
-//!   new body. A body over the limit or one that can't be decoded follows
+//! - `ingest` (HTTP filter in front of a log backend): picks the body's
+//!   format from path, `content-type` and `content-encoding`
+//!   (`logsift_formats`: NDJSON/text, `_bulk`, Loki push JSON or protobuf +
+//!   snappy, OTLP/HTTP JSON or protobuf, OTLP/gRPC), buffers the body up to
+//!   `max_body_bytes`, runs every record through the pipeline, and replaces
+//!   the body with the same format re-encoded; `content-length` is removed so
+//!   the host frames the new body. A format logsift does not read passes on
+//!   untouched only under a `pass_through` path prefix, and is answered 415
+//!   otherwise. A body over the limit or one that can't be decoded follows
 //!   `on_error`: `reject` answers 413/400 with a message, `scrub_as_text`
-//!   passes it on scrubbed as text. A body is never passed on unscrubbed.
+//!   passes a text-like body (lines, JSON) on scrubbed as text; a binary body
+//!   is always rejected. A body is never passed on unscrubbed.
 //! - `access_log` (`envoy.access_loggers.wasm`): on each request's `on_log`,
 //!   builds one JSON record from the host's properties (method, path, route,
 //!   status, duration, bytes, user agent, client address, request id, trace
@@ -29,7 +34,6 @@
 
 mod body;
 mod config;
-mod formats;
 pub mod fuzzing;
 mod host;
 mod metrics;
@@ -176,9 +180,7 @@ impl RootContext for Root {
         Some(Box::new(Ingest {
             state: self.state.clone(),
             buffered: false,
-            gzip: false,
-            path: String::new(),
-            content_type: String::new(),
+            body: None,
             request_id: String::new(),
         }))
     }
@@ -253,12 +255,10 @@ impl State {
 struct Ingest {
     state: Shared,
     buffered: bool,
-    /// `content-encoding: gzip`, read in the headers phase: some hosts
-    /// refuse header access during the body phase (and the SDK would trap).
-    gzip: bool,
-    /// `:path` and `content-type`, for the body format.
-    path: String,
-    content_type: String,
+    /// The body's format, or why logsift does not read it: found in the
+    /// headers phase, since some hosts refuse header access during the body
+    /// phase (and the SDK would trap).
+    body: Option<Result<logsift_formats::Body, logsift_formats::Unsupported>>,
     /// Edge role: the request's id, echoed on the response.
     request_id: String,
 }
@@ -293,11 +293,25 @@ impl HttpContext for Ingest {
         if role != Some(Role::Ingest) || end_of_stream {
             return Action::Continue;
         }
-        let encoding = host::header(MapType::HttpRequestHeaders, "content-encoding");
-        self.gzip = encoding.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"));
-        let header = |name: &str| host::header(MapType::HttpRequestHeaders, name);
-        self.path = header(":path").unwrap_or_default();
-        self.content_type = header("content-type").unwrap_or_default();
+        let header = |name: &str| host::header(MapType::HttpRequestHeaders, name).unwrap_or_default();
+        let (path, content_type) = (header(":path"), header("content-type"));
+        let (content_encoding, grpc_encoding) = (header("content-encoding"), header("grpc-encoding"));
+        let detected = logsift_formats::detect(&logsift_formats::Headers {
+            path: &path,
+            content_type: &content_type,
+            content_encoding: &content_encoding,
+            grpc_encoding: &grpc_encoding,
+        });
+        if detected.is_err() {
+            let listed = self
+                .with(|s| s.proxy.pass_through.iter().any(|p| path.starts_with(p.as_str())))
+                .unwrap_or(false);
+            if listed {
+                // Listed by the user: not ours to read, passed on as sent.
+                return Action::Continue;
+            }
+        }
+        self.body = Some(detected);
         // The body will change size: let the host frame it anew.
         let _ = host::set_header(MapType::HttpRequestHeaders, "content-length", None);
         self.buffered = true;
@@ -310,7 +324,7 @@ impl HttpContext for Ingest {
         }
         let limit = self.with(|s| s.proxy.max_body_bytes).unwrap_or(usize::MAX);
         if body_size > limit {
-            return self.fail(413, "request body exceeds proxy.max_body_bytes", body_size);
+            return self.fail(413, "request body exceeds proxy.max_body_bytes", body_size, false);
         }
         if !end_of_stream {
             return Action::Pause;
@@ -318,33 +332,32 @@ impl HttpContext for Ingest {
         let raw = match host::buffer(BufferType::HttpRequestBody, 0, body_size) {
             Ok(Some(b)) => b,
             Ok(None) => return Action::Continue,
-            Err(_) => return self.fail(400, "request body could not be read", body_size),
+            Err(_) => return self.fail(400, "request body could not be read", body_size, false),
         };
-        let gzip = self.gzip;
-        let plain = if gzip {
-            match body::gunzip(&raw, limit) {
-                Ok(p) => p,
-                Err(why) => return self.fail(400, &why, body_size),
-            }
-        } else {
-            raw
+        let body = match self.body.clone() {
+            Some(Ok(b)) => b,
+            Some(Err(why)) => return self.fail(415, &why.to_string(), body_size, false),
+            None => return Action::Continue,
         };
-        let format = match formats::detect(&self.path, &self.content_type) {
-            Ok(f) => f,
-            Err(why) => return self.fail(400, &why, body_size),
-        };
-        let rewritten = self.with(|s| s.rewrite(format, &plain)).unwrap_or_else(|| Err("busy".into()));
-        let out = match rewritten {
+        let rewritten = self
+            .with(|s| s.rewrite(&body, &raw, limit))
+            .unwrap_or_else(|| Err(logsift_formats::Error::Shape("logsift is busy".into())));
+        let new_body = match rewritten {
             Ok(out) => out,
-            Err(why) => return self.fail(400, &why, body_size),
+            Err(e) => return self.fail(e.status(), &e.to_string(), body_size, text_like(body.format)),
         };
-        let new_body = if gzip { body::gzip(&out) } else { out };
         // Pass the full original size so no host truncates the new body.
         if host::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
-            return self.fail(500, "request body could not be replaced", body_size);
+            return self.fail(500, "request body could not be replaced", body_size, false);
         }
         Action::Continue
     }
+}
+
+/// Formats that are text, so `on_error: scrub_as_text` may treat them as lines.
+fn text_like(format: logsift_formats::Format) -> bool {
+    use logsift_formats::Format;
+    matches!(format, Format::Lines | Format::EsBulk | Format::LokiJson | Format::OtlpJson)
 }
 
 impl Ingest {
@@ -380,11 +393,13 @@ impl Ingest {
         self.state.try_borrow_mut().ok().map(|mut s| f(&mut s))
     }
 
-    /// `on_error`: reject with a local reply, or scrub the raw body as text.
-    fn fail(&mut self, status: u32, why: &str, body_size: usize) -> Action {
+    /// `on_error`: reject with a local reply, or scrub the raw body as text
+    /// when it is text to begin with (`as_text`): a binary body rewritten as
+    /// lines would be corrupted, so it is always rejected.
+    fn fail(&mut self, status: u32, why: &str, body_size: usize, as_text: bool) -> Action {
         self.with(|s| s.metrics.error());
         let on_error = self.with(|s| s.proxy.on_error).unwrap_or(OnError::Reject);
-        if on_error == OnError::ScrubAsText && status != 413 {
+        if on_error == OnError::ScrubAsText && as_text && status == 400 {
             let raw = host::buffer(BufferType::HttpRequestBody, 0, body_size).ok().flatten();
             if let Some(raw) = raw {
                 let scrubbed = self.with(|s| s.scrub_text(&raw)).flatten();
@@ -402,33 +417,23 @@ impl Ingest {
 }
 
 impl State {
-    /// A body in `format` through the pipeline, counted.
-    fn rewrite(&mut self, format: formats::BodyFormat, body: &[u8]) -> Result<Vec<u8>, String> {
+    /// A body in its format through the pipeline, counted.
+    fn rewrite(
+        &mut self,
+        body: &logsift_formats::Body,
+        raw: &[u8],
+        limit: usize,
+    ) -> Result<Vec<u8>, logsift_formats::Error> {
         self.batch(|p, ctx, meta| {
-            let mut line = |l: &[u8]| -> Option<Vec<u8>> {
-                match p.process(l, ctx) {
-                    Outcome::Keep(b) => Some(b.into_owned()),
-                    Outcome::Drop(_) => None,
-                }
-            };
-            let mut meta_ctx = Ctx::new(now_nanos(), 1);
-            let mut scrub_meta = |m: &serde_json::Map<String, serde_json::Value>| {
-                let raw = serde_json::to_vec(m).unwrap_or_default();
-                let scrubbed = match meta.process(&raw, &mut meta_ctx) {
-                    Outcome::Keep(b) => serde_json::from_slice(&b).ok(),
-                    Outcome::Drop(_) => None,
-                };
-                // Fail closed: metadata that can't be scrubbed is not passed on.
-                scrubbed.unwrap_or_else(|| m.keys().map(|k| (k.clone(), "[REDACTED]".into())).collect())
-            };
-            let out = formats::rewrite(format, body, &mut line, &mut scrub_meta);
-            // A body carries only its own lines; summaries go to the log.
+            let out =
+                logsift_formats::rewrite(body, raw, limit, &mut logsift_formats::Engine::new(p, ctx, meta));
+            // A body carries only its own records; summaries go to the log.
             for e in p.take_emitted() {
                 log(LogLevel::Info, &String::from_utf8_lossy(&e));
             }
             out
         })
-        .unwrap_or_else(|| Err("logsift is not configured".into()))
+        .unwrap_or_else(|| Err(logsift_formats::Error::Shape("logsift is not configured".into())))
     }
 
     /// `on_error: scrub_as_text`: every line through the pipeline, whatever it is.

@@ -6,6 +6,7 @@
 mod bad_input;
 mod common;
 mod engine;
+mod fuzz_regressions;
 mod grpc;
 mod json;
 mod loki_proto;
