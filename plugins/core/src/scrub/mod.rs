@@ -220,7 +220,11 @@ impl Scrubber {
         };
         enabled.extend(cfg.detectors.iter().map(|d| d.name));
         enabled.retain(|d| !cfg.disable.contains(d));
-        for d in DetectorName::ALL.iter().copied().filter(|d| enabled.contains(d)) {
+        // Counters in the detectors' order; patterns in scan order.
+        for d in DetectorName::ALL.iter().filter(|d| enabled.contains(d)) {
+            label_of(d.as_str());
+        }
+        for d in detectors::SCAN_ORDER.iter().copied().filter(|d| enabled.contains(d)) {
             let spec = cfg.detectors.iter().rev().find(|s| s.name == d).and_then(|s| s.action.clone());
             let (ac, source) = match (spec, cfg.actions.get(&d)) {
                 (Some(a), _) => (a, format!("scrub.detectors ({d})")),

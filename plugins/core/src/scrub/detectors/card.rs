@@ -98,14 +98,25 @@ const MIN_DIGITS: usize = 12;
 /// Most digits a card has.
 const MAX_DIGITS: usize = 19;
 
-/// The digits of `span` into `buf`; `None` when there are more than a card has.
-fn digits_of<'b>(span: &[u8], buf: &'b mut [u8; MAX_DIGITS]) -> Option<&'b [u8]> {
+/// One read of a candidate: its digits (values) into `buf`, and its
+/// separator, `Some(0)` for mixed ones. `None` when there are more digits
+/// than a card has.
+fn read<'b>(span: &[u8], buf: &'b mut [u8; MAX_DIGITS]) -> Option<(&'b [u8], Option<u8>)> {
     let mut n = 0;
-    for &b in span.iter().filter(|b| b.is_ascii_digit()) {
-        *buf.get_mut(n)? = b - b'0';
-        n += 1;
+    let mut sep = None;
+    for &b in span {
+        if b.is_ascii_digit() {
+            *buf.get_mut(n)? = b - b'0';
+            n += 1;
+        } else {
+            sep = match sep {
+                None => Some(b),
+                Some(s) if s == b => Some(s),
+                Some(_) => Some(0),
+            };
+        }
     }
-    Some(&buf[..n])
+    Some((&buf[..n], sep))
 }
 
 /// Whether the groups of a separated candidate are a card's: every group
@@ -139,26 +150,32 @@ pub(crate) fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, 
     let mut buf = [0u8; MAX_DIGITS];
     loop {
         let span = &hay[s..e];
-        let sep = span.iter().copied().find(|&b| b == b' ' || b == b'-');
-        // One separator style per number: "4111 1111-1111 1111" is not a card.
-        let mixed = span.contains(&b' ') && span.contains(&b'-');
-        let ok = !mixed
-            && digits_of(span, &mut buf).is_some_and(|ds| {
-                ds.len() >= MIN_DIGITS
-                    && issuer(ds).is_some()
-                    && luhn(ds)
-                    && (ds.len() > MIN_DIGITS || context::near(hay, s, CARD_WORDS))
-            })
+        let Some((ds, sep)) = read(span, &mut buf) else {
+            // More digits than a card: try a head.
+            let cut = span.iter().rposition(|&b| b == b' ' || b == b'-')?;
+            e = s + cut;
+            continue;
+        };
+        // Cheapest first: most candidates are ids and counters with no
+        // issuer or a failing checksum.
+        let ok = ds.len() >= MIN_DIGITS
+            && issuer(ds).is_some()
+            && luhn(ds)
             && !glued_to_number(hay, s, e)
             && match sep {
+                // One separator style per number: "4111 1111-1111 1111" is not a card.
+                Some(0) => false,
                 Some(sep) => card_groups(span) && !continues(hay, s, e, sep),
                 // A minus sign makes a bare run a signed integer (a span id,
                 // an offset): a card number is never negative.
                 None => before(hay, s) != Some(b'-'),
-            };
+            }
+            && (ds.len() > MIN_DIGITS || context::near(hay, s, CARD_WORDS));
         if ok {
             return Some((s, e));
         }
+        // A bare run has no head to try.
+        sep?;
         let cut = span.iter().rposition(|&b| b == b' ' || b == b'-')?;
         e = s + cut;
     }

@@ -101,6 +101,32 @@ impl JsonSchema for DetectorName {
     }
 }
 
+/// The order the detectors' patterns are tried in at one start: `ALL`'s,
+/// but IP addresses before phones. A dotted quad (`10.251.42.84`) is also
+/// a phone candidate, and IPv4 addresses are far more common in logs than
+/// dotted phone numbers; tried first, the address is confirmed at once
+/// instead of after a failed phone check and a second, anchored search.
+/// A dotted phone whose head reads as an address (`01.23.45.67.89`) fails
+/// the IP check and is then tried as a phone from the same start.
+pub(crate) const SCAN_ORDER: &[DetectorName] = &{
+    let mut order = [DetectorName::PrivateKey; DetectorName::ALL.len()];
+    let mut i = 0;
+    let mut o = 0;
+    while i < DetectorName::ALL.len() {
+        let d = DetectorName::ALL[i];
+        if !matches!(d, DetectorName::PhoneNumber) {
+            order[o] = d;
+            o += 1;
+        }
+        if matches!(d, DetectorName::IpAddress) {
+            order[o] = DetectorName::PhoneNumber;
+            o += 1;
+        }
+        i += 1;
+    }
+    order
+};
+
 /// The detectors on in the `default` preset.
 pub const DEFAULT_PRESET: &[DetectorName] = &[
     DetectorName::PrivateKey,
@@ -239,9 +265,12 @@ impl DetectorName {
             }
             DetectorName::CreditCard => &[(Digits, r"\b[0-9](?:[ \-]?[0-9]){11,18}\b")],
             DetectorName::UsSsn => &[(Digits, r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b")],
+            // International with `+` from 7 digits; any other form from 9 (no
+            // national format is shorter, and 8 would make every ISO date a
+            // candidate); 7 digits only with an extension.
             DetectorName::PhoneNumber => &[(
                 Digits,
-                r"(?:\+|\(|\b)[0-9](?:[ .\-/()]{1,3}[0-9]|[0-9]){6,16}(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?",
+                r"(?:\+[0-9](?:[ .\-/()]{1,3}[0-9]|[0-9]){6,16}|(?:\(|\b)[0-9](?:[ .\-/()]{1,3}[0-9]|[0-9]){8,16})(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b[0-9]{3}[ .\-][0-9]{4} ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6}",
             )],
             DetectorName::IpAddress => &[
                 (Digits, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b"),
@@ -301,13 +330,18 @@ fn tag_at(hay: &[u8], i: usize) -> bool {
         && memchr::memchr(b']', &hay[i..]).is_some_and(|close| super::is_redacted(&hay[i..=i + close]))
 }
 
+/// True when a span starting at `s` follows a word and one of `- . / _`.
+fn glued_before(hay: &[u8], s: usize) -> bool {
+    matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_'))
+        && s >= 2
+        && (word_before(hay[s - 2]) || hay[s - 2] == b'_')
+}
+
 /// True when the span is glued to a longer dashed or dotted number or to
 /// an identifier (`2024-123-45-6789`, `1.2.3.4.5`, `blk_-4980916519894289629`),
 /// which is an id, not the value.
 fn glued_to_number(hay: &[u8], s: usize, e: usize) -> bool {
-    let glued_before = matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_'))
-        && s >= 2
-        && (word_before(hay[s - 2]) || hay[s - 2] == b'_');
+    let glued_before = glued_before(hay, s);
     let glued_after = matches!(after(hay, e), Some(b'-' | b'.' | b'/' | b'_'))
         && hay.get(e + 1).is_some_and(|&b| word_after(b) || b == b'_');
     glued_before || glued_after
@@ -478,6 +512,15 @@ fn bearer_token(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_order_holds_every_detector_once_with_ips_before_phones() {
+        let mut sorted = SCAN_ORDER.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, DetectorName::ALL);
+        let at = |d| SCAN_ORDER.iter().position(|x| *x == d).unwrap();
+        assert!(at(DetectorName::IpAddress) < at(DetectorName::PhoneNumber));
+    }
 
     #[test]
     fn iban_check() {

@@ -20,7 +20,7 @@
 
 use super::context::{self, PHONE_WORDS};
 use super::phone_regions::{Lead, REGIONS, Shape};
-use super::{after, before, glued_to_number};
+use super::{after, before, glued_before, glued_to_number};
 
 /// Most digit groups a candidate can hold (the pattern allows 17 digits).
 const MAX_GROUPS: usize = 18;
@@ -31,9 +31,11 @@ struct Groups<'h> {
     span: &'h [u8],
     /// Digits in each group.
     lens: [u8; MAX_GROUPS],
-    /// Offset in `span` where each group starts and ends.
-    starts: [usize; MAX_GROUPS],
-    ends: [usize; MAX_GROUPS],
+    /// Offset in `span` where each group starts and ends (a candidate is
+    /// well under 256 bytes; the struct stays small, as it is built for
+    /// every number-shaped run in a record).
+    starts: [u8; MAX_GROUPS],
+    ends: [u8; MAX_GROUPS],
     /// The separator before each group: `0` for none (first group), the
     /// byte for a single separator, `b'('` when parentheses are involved,
     /// `b'!'` for a doubled separator.
@@ -48,6 +50,9 @@ impl<'h> Groups<'h> {
     /// Reads `span` (no extension). `None` for unbalanced parentheses or
     /// more groups than a phone has.
     fn parse(span: &'h [u8]) -> Option<Self> {
+        if span.len() > usize::from(u8::MAX) {
+            return None;
+        }
         let mut g = Groups {
             span,
             lens: [0; MAX_GROUPS],
@@ -72,8 +77,8 @@ impl<'h> Groups<'h> {
                     return None;
                 }
                 g.lens[g.n] = u8::try_from(i - start).ok()?;
-                g.starts[g.n] = start;
-                g.ends[g.n] = i;
+                g.starts[g.n] = start as u8;
+                g.ends[g.n] = i as u8;
                 g.seps[g.n] = match sep {
                     (_, 0) => 0,
                     (b'(', _) => b'(',
@@ -114,11 +119,11 @@ impl<'h> Groups<'h> {
 
     /// The first digit of group `i`, as a byte.
     fn lead(&self, i: usize) -> u8 {
-        self.span[self.starts[i]]
+        self.span[usize::from(self.starts[i])]
     }
 
     fn second(&self) -> Option<u8> {
-        self.span[self.starts[0]..].iter().copied().filter(u8::is_ascii_digit).nth(1)
+        self.span[usize::from(self.starts[0])..].iter().copied().filter(u8::is_ascii_digit).nth(1)
     }
 
     /// Whether groups `0..k` use one separator style (the one after the
@@ -178,7 +183,7 @@ fn international(g: &Groups, k: usize) -> bool {
     }
     // `0044 20 7946 0958`, `001-415-555-2671`: written with separators
     // (a bare `0044…` run needs context like any bare run).
-    let cc = g.span[g.starts[0]..].iter().copied().filter(u8::is_ascii_digit).nth(2);
+    let cc = g.span[usize::from(g.starts[0])..].iter().copied().filter(u8::is_ascii_digit).nth(2);
     k > 1
         && g.lens[0] >= 3
         && g.lead(0) == b'0'
@@ -192,8 +197,11 @@ fn international(g: &Groups, k: usize) -> bool {
 
 /// `2024-01-15`, `15/01/2024`, `2024.01.15 10`: a date's groups.
 fn looks_like_date(g: &Groups, k: usize) -> bool {
-    let value =
-        |i: usize| g.span[g.starts[i]..g.ends[i]].iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+    let value = |i: usize| {
+        g.span[usize::from(g.starts[i])..usize::from(g.ends[i])]
+            .iter()
+            .fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'))
+    };
     let year = |i: usize| g.lens[i] == 4 && (1900..=2099).contains(&value(i));
     let day_month = |i: usize, j: usize| g.lens[i] <= 2 && g.lens[j] <= 2 && value(i) <= 31 && value(j) <= 31;
     k >= 3 && ((year(0) && day_month(1, 2)) || (year(2) && day_month(0, 1)))
@@ -238,8 +246,9 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if before(hay, s).is_some_and(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'_') {
         return None;
     }
-    // `Call#5645301`, `#1234567`: a sequence number.
-    if before(hay, s) == Some(b'#') {
+    // `Call#5645301`, `#1234567`: a sequence number; `Chrome/120.0.6099.109`,
+    // `v-2024…`: glued to a word before it, whatever its end.
+    if before(hay, s) == Some(b'#') || glued_before(hay, s) {
         return None;
     }
     // `1,634 567 890`: the tail of a number with thousands commas.
@@ -262,7 +271,7 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     // first as written shapes, then, only if none is one, with context.
     for by_context in [false, true] {
         for k in (1..=g.n).rev() {
-            let end = if k == g.n && ext { e } else { s + g.ends[k - 1] };
+            let end = if k == g.n && ext { e } else { s + usize::from(g.ends[k - 1]) };
             if g.digits(k) < 7 {
                 break;
             }
@@ -276,7 +285,7 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
                 continue;
             }
             let ok = if by_context {
-                !g.plus && context() && with_context(&g, k)
+                !g.plus && with_context(&g, k) && context()
             } else if g.plus || international(&g, k) {
                 international(&g, k)
             } else {
