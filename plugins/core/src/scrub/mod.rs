@@ -439,18 +439,26 @@ impl Scrubber {
             }
             fell_back = true;
         }
+        let bytes = self.settle_text(input);
+        self.commit();
+        Scrubbed { bytes, format: Format::Text, fell_back, parsed: false }
+    }
+
+    /// Scrubs `input` as text, to a fixpoint: the labels it hits are left
+    /// pending for the caller to commit.
+    ///
+    /// A redaction that swallowed a quote or a line break (its own value ran
+    /// past one, or two overlapping matches merged) changes how the rest of
+    /// the line reads: a second scrub would see a value left open and redact
+    /// more. The result is scrubbed again until nothing changes, so scrubbing
+    /// twice equals scrubbing once.
+    fn settle_text<'i>(&mut self, input: &'i [u8]) -> Cow<'i, [u8]> {
         let edits = self.scrub_text(input, &[]);
-        // A redaction that swallowed a quote or a line break (its own value
-        // ran past one, or two overlapping matches merged) changes how the
-        // rest of the line reads: a second scrub would see a value left open
-        // and redact more. Scrub the result again until nothing changes, so
-        // the output is a fixpoint (scrubbing twice equals scrubbing once).
         let unsettled = edits
             .iter()
             .any(|e| swallows_structure(&input[e.start..e.end]) || leaves_value_open(input, e.start, e.end));
-        self.commit();
         if !unsettled {
-            return Scrubbed { bytes: apply(input, edits), format: Format::Text, fell_back, parsed: false };
+            return apply(input, edits);
         }
         let (mut out, mut done) = apply_tracked(input, edits, &[]);
         for _ in 0..SETTLE_PASSES {
@@ -458,10 +466,9 @@ impl Scrubber {
             if edits.is_empty() {
                 break;
             }
-            self.commit();
             (out, done) = apply_tracked(&out, edits, &done);
         }
-        Scrubbed { bytes: Cow::Owned(out), format: Format::Text, fell_back, parsed: false }
+        Cow::Owned(out)
     }
 
     fn commit(&mut self) {
@@ -730,35 +737,40 @@ impl Scrubber {
     }
 
     fn string_token_with(&mut self, input: &[u8], tok: &Token, found: &mut Vec<Found>, w: &mut Walk) -> bool {
-        if tok.escaped {
-            // Whole-line matches saw escape sequences, not text: rescan decoded.
+        if !tok.escaped && w.per_token {
+            self.find_all(input, tok.start..tok.end, found);
+        }
+        // A string is text. When it holds escapes (a JSON document logged as
+        // a string, as Fluent Bit hands on a line that failed to parse:
+        // `{"log": "{\"password\": …"}`), or its matches would read
+        // differently once redacted (a merged match that stops mid-value),
+        // its decoded text is scrubbed exactly as a text line is, quoted keys
+        // and settling included, and escaped again.
+        let unsettled = !tok.escaped
+            && found.iter().any(|f| {
+                swallows_structure(&input[f.start..f.end]) || leaves_value_open(input, f.start, f.end)
+            });
+        if tok.escaped || unsettled {
             let decoded = json::unescape(&input[tok.start..tok.end]).into_owned();
             let text = decoded.as_bytes();
             found.clear();
+            self.text_mode = true;
             self.find_all(text, 0..text.len(), found);
+            self.text_mode = false;
             if found.is_empty() {
                 return false;
             }
-            let mut out = Vec::with_capacity(text.len());
-            let mut pos = 0;
-            for f in found.iter() {
-                let action = &self.actions[f.action];
-                self.pending.push(action.label);
-                if action.kind == ActionKind::Drop {
-                    return tok.kind != Kind::Key;
-                }
-                out.extend_from_slice(&text[pos..f.start]);
-                out.extend_from_slice(&self.render(action, &text[f.start..f.end]));
-                pos = f.end;
+            if tok.kind != Kind::Key
+                && let Some(drop) = found.iter().find(|f| self.actions[f.action].kind == ActionKind::Drop)
+            {
+                self.pending.push(self.actions[drop.action].label);
+                return true;
             }
-            out.extend_from_slice(&text[pos..]);
+            let out = self.settle_text(text).into_owned();
             let mut repl = Vec::with_capacity(out.len() + 8);
             json::escape_into(&mut repl, &out);
             w.edits.push(Edit { start: tok.start, end: tok.end, repl });
             return false;
-        }
-        if w.per_token {
-            self.find_all(input, tok.start..tok.end, found);
         }
         for f in found.iter() {
             let action = &self.actions[f.action];
