@@ -251,6 +251,14 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     if before(hay, s) == Some(b'#') || glued_before(hay, s) {
         return None;
     }
+    // `6834 0098 5771 2762`: the tail of a longer grouped number (three or
+    // more digits, then one separator, right before).
+    if hay.get(s) != Some(&b'+')
+        && matches!(before(hay, s), Some(b' ' | b'-' | b'.' | b'/'))
+        && hay[..s - 1].iter().rev().take_while(|b| b.is_ascii_digit()).count() >= 3
+    {
+        return None;
+    }
     // `1,634 567 890`: the tail of a number with thousands commas.
     if before(hay, s) == Some(b',') && s >= 2 && hay[s - 2].is_ascii_digit() {
         return None;
@@ -416,6 +424,7 @@ mod tests {
             "phone 2024-01-15",
             "montant 790 682 408,25 EUR",
             "1,634 567 890",
+            "invoice 6834 0098 5771 2762",
             "IPC call Call#5645301 Retry#0",
             "\"GET / HTTP/1.1\" 304 1290516 \"-\"",
         ] {
