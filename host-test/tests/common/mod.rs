@@ -3,3 +3,4 @@
 pub mod cases;
 pub mod envoy;
 pub mod fixtures;
+pub mod messages;

@@ -1,0 +1,362 @@
+//! What real shippers send, through `dist/logsift_proxy_wasm.wasm` in the
+//! ingest role (the harness's proxy-wasm driver): Loki pushes as Promtail
+//! and Vector send them (protobuf in a raw snappy block), OTLP/HTTP protobuf
+//! (identity and gzip, at `/v1/logs` and Loki 3's `/otlp/v1/logs`) and
+//! OTLP/gRPC frames (plain and `grpc-encoding: gzip`). The messages are
+//! built with prost, snap and flate2 (`common/messages.rs`), not with the
+//! crate under test. Every planted secret is gone from what reaches the
+//! backend; everything the filter did not change — untouched records,
+//! timestamps, resources, scopes, and a field no schema knows — comes out
+//! byte for byte. A body the filter does not read is answered 415, or
+//! passed on untouched under `proxy.pass_through`; never rewritten as lines.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
+use prost::Message;
+use wasmtime::{Engine, Module};
+
+use common::envoy::wasm;
+use common::messages::*;
+
+const OTLP_GRPC: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+const TRACE_GRPC: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+const INGEST: &str = r#"{"proxy": {"role": "ingest", "max_body_bytes": 8388608},
+    "scrub": {"preset": "strict"}}"#;
+
+const PASS_THROUGH: &str = r#"{"proxy": {"role": "ingest",
+    "pass_through": ["/opentelemetry.proto.collector.trace.v1.TraceService/", "/raw/"]},
+    "scrub": {"preset": "strict"}}"#;
+
+fn module() -> &'static (Engine, Module) {
+    static M: OnceLock<(Engine, Module)> = OnceLock::new();
+    M.get_or_init(|| {
+        let engine = logsift_host::fluent_bit::engine().unwrap();
+        let module = Module::from_file(&engine, wasm()).unwrap();
+        (engine, module)
+    })
+}
+
+fn vm(config: &str) -> ProxyWasm {
+    let (engine, module) = module();
+    let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
+    let cfg = ProxyWasmConfig { plugin_config: config.as_bytes().to_vec(), ..ProxyWasmConfig::default() };
+    ProxyWasm::new(engine, module, cfg, Box::new(up), 1_732_464_000_000_000_000).unwrap()
+}
+
+/// The body that reached the backend and the value of one of its headers.
+fn forwarded(vm: &mut ProxyWasm, req: Request) -> (Vec<u8>, impl Fn(&str) -> Option<String> + use<>) {
+    let ex = vm.http(req).unwrap();
+    assert!(
+        !ex.local_reply,
+        "answered {}: {}",
+        ex.response.status,
+        String::from_utf8_lossy(&ex.response.body)
+    );
+    let (headers, body) = ex.forwarded.expect("nothing reached the backend");
+    let header = move |name: &str| {
+        headers.iter().find(|(k, _)| k == name).map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    (body, header)
+}
+
+fn occurrences(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+// ---------------------------------------------------------------------------
+// Loki push protobuf + snappy
+
+fn loki_entry(line: &str, metadata: &[(&str, &str)]) -> Vec<u8> {
+    with_unknown(&EntryAdapter {
+        timestamp: Some(Timestamp { seconds: 1_732_464_000, nanos: 7 }),
+        line: line.into(),
+        structured_metadata: metadata
+            .iter()
+            .map(|(n, v)| LabelPair { name: (*n).into(), value: (*v).into() })
+            .collect(),
+    })
+}
+
+/// A push with an unknown field in each entry, the stream and the request.
+fn loki_push(labels: &str, entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut stream = Vec::new();
+    put_len(&mut stream, 1, labels.as_bytes());
+    for e in entries {
+        put_len(&mut stream, 2, e);
+    }
+    prost::encoding::uint64::encode(3, &12345, &mut stream);
+    stream.extend(unknown());
+    let mut req = Vec::new();
+    put_len(&mut req, 1, &stream);
+    req.extend(unknown());
+    req
+}
+
+#[test]
+fn loki_protobuf_pushes_as_promtail_and_vector_send_them_are_scrubbed_and_the_rest_survives() {
+    let pii = loki_entry(
+        r#"{"event": "login_failed", "username": "jose.muller@example.com", "ip_address": "203.0.113.7"}"#,
+        &[("user_email", "bob@example.com"), ("pod", "shop-7d9f")],
+    );
+    let plain = loki_entry("order 42 shipped in 3.2s", &[("pod", "shop-7d9f")]);
+    let msg = loki_push(r#"{app="shop", owner="bob@example.com"}"#, &[pii, plain.clone()]);
+    let block = snappy(&msg);
+
+    let mut vm = vm(INGEST);
+    // Promtail and Alloy: no content-encoding. Vector: `content-encoding: snappy`.
+    let promtail = [("content-type", "application/x-protobuf"), ("user-agent", "promtail/3.5.1")];
+    let vector = [
+        ("content-type", "application/x-protobuf"),
+        ("content-encoding", "snappy"),
+        ("user-agent", "Vector/0.50.0"),
+    ];
+    let mut outs = Vec::new();
+    for headers in [&promtail[..], &vector[..]] {
+        let mut req = Request::post("/loki/api/v1/push", headers, block.clone());
+        req.chunk_size = 100;
+        let (body, header) = forwarded(&mut vm, req);
+        assert_eq!(header("content-type").as_deref(), Some("application/x-protobuf"));
+        assert_eq!(
+            header("content-encoding"),
+            headers.iter().find(|h| h.0 == "content-encoding").map(|h| h.1.into())
+        );
+        assert_eq!(header("content-length"), None, "the old content-length was kept");
+        outs.push(unsnappy(&body));
+    }
+    assert_eq!(outs[0], outs[1], "the same push came out differently with content-encoding: snappy");
+    let out = &outs[0];
+    assert_no_secret("loki push", out);
+
+    let req = PushRequest::decode(&out[..]).unwrap();
+    let stream = &req.streams[0];
+    assert!(stream.labels.contains(r#"app="shop""#) && !stream.labels.contains("bob@"), "{}", stream.labels);
+    assert_eq!(stream.hash, 12345);
+    let e = &stream.entries[0];
+    assert_eq!(e.timestamp, Some(Timestamp { seconds: 1_732_464_000, nanos: 7 }));
+    let line: serde_json::Value = serde_json::from_str(&e.line).unwrap();
+    assert_eq!(line["event"], "login_failed", "{line}");
+    let md: Vec<(&str, &str)> =
+        e.structured_metadata.iter().map(|p| (p.name.as_str(), p.value.as_str())).collect();
+    assert_eq!(md[1], ("pod", "shop-7d9f"));
+    assert_eq!(md[0].0, "user_email");
+    // The untouched entry and every unknown field, byte for byte.
+    assert!(contains(out, &plain), "the untouched entry was re-encoded");
+    assert_eq!(occurrences(out, &unknown()), 4, "an unknown field was lost");
+    assert!(vm.metric("logsift_redactions_total") >= 4, "{:?}", vm.metrics());
+}
+
+// ---------------------------------------------------------------------------
+// OTLP logs protobuf
+
+fn otlp_record(body: &str, attributes: Vec<KeyValue>) -> LogRecord {
+    LogRecord {
+        time_unix_nano: 1_732_464_000_000_000_000,
+        observed_time_unix_nano: 1_732_464_000_000_000_001,
+        severity_number: 13,
+        severity_text: "WARN".into(),
+        body: s(body),
+        attributes,
+        flags: 1,
+        trace_id: (1..=16).collect(),
+        span_id: (1..=8).collect(),
+    }
+}
+
+/// The PII record and an untouched one, each with an unknown field.
+fn otlp_records() -> (Vec<u8>, Vec<u8>) {
+    let nested = AnyValue {
+        value: Some(Any::KvList(KeyValueList {
+            values: vec![kv("password", s("hunter2")), kv("step", s("2fa"))],
+        })),
+    };
+    let pii = with_unknown(&otlp_record(
+        "login failed for jose.muller@example.com from 203.0.113.7",
+        vec![
+            kv("user.email", s("bob@example.com")),
+            kv("card", s("4111 1111 1111 1111")),
+            kv("ctx", Some(nested)),
+            kv("http.route", s("/login")),
+            kv("retries", Some(AnyValue { value: Some(Any::Int(3)) })),
+        ],
+    ));
+    let plain = with_unknown(&otlp_record("order 42 shipped", vec![kv("http.route", s("/orders"))]));
+    (pii, plain)
+}
+
+/// An export request around `records`, with unknown fields in the scope and
+/// the ResourceLogs. Returns it with the resource's and the scope's bytes.
+fn otlp_request(records: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let scope = with_unknown(&InstrumentationScope { name: "shop.auth".into(), version: "1.4.0".into() });
+    let resource = Resource { attributes: vec![kv("service.name", s("shop"))] }.encode_to_vec();
+    let mut sl = Vec::new();
+    put_len(&mut sl, 1, &scope);
+    for r in records {
+        put_len(&mut sl, 2, r);
+    }
+    let mut rl = Vec::new();
+    put_len(&mut rl, 1, &resource);
+    put_len(&mut rl, 2, &sl);
+    put_len(&mut rl, 3, b"https://opentelemetry.io/schemas/1.26.0");
+    rl.extend(unknown());
+    let mut req = Vec::new();
+    put_len(&mut req, 1, &rl);
+    (req, resource, scope)
+}
+
+/// What every OTLP test holds of a rewritten request.
+fn assert_otlp_scrubbed(what: &str, out: &[u8], plain: &[u8], resource: &[u8], scope: &[u8]) {
+    assert_no_secret(what, out);
+    assert!(contains(out, plain), "{what}: the untouched record was re-encoded");
+    assert!(contains(out, resource) && contains(out, scope), "{what}: resource or scope changed");
+    assert_eq!(occurrences(out, &unknown()), 4, "{what}: an unknown field was lost");
+    let req = ExportLogsServiceRequest::decode(out).unwrap();
+    let rl = &req.resource_logs[0];
+    assert_eq!(rl.schema_url, "https://opentelemetry.io/schemas/1.26.0");
+    let r = &rl.scope_logs[0].log_records[0];
+    assert_eq!(
+        (r.time_unix_nano, r.observed_time_unix_nano, r.flags),
+        (1_732_464_000_000_000_000, 1_732_464_000_000_000_001, 1)
+    );
+    assert_eq!((r.trace_id.len(), r.span_id.len()), (16, 8));
+    assert_eq!((r.severity_number, r.severity_text.as_str()), (13, "WARN"));
+    let Some(Any::String(body)) = r.body.as_ref().and_then(|b| b.value.as_ref()) else {
+        panic!("{what}: body {r:?}")
+    };
+    assert!(body.starts_with("login failed for "), "{what}: {body}");
+    assert_eq!(attr(&r.attributes, "http.route"), Some(&Any::String("/login".into())), "{what}");
+    assert_eq!(attr(&r.attributes, "retries"), Some(&Any::Int(3)), "{what}");
+    let Some(Any::KvList(ctx)) = attr(&r.attributes, "ctx") else { panic!("{what}: ctx {r:?}") };
+    assert_eq!(attr(&ctx.values, "step"), Some(&Any::String("2fa".into())), "{what}");
+    assert_eq!(rl.scope_logs[0].log_records.len(), 2, "{what}");
+}
+
+#[test]
+fn otlp_protobuf_identity_and_gzip_are_scrubbed_and_the_rest_survives() {
+    let (pii, plain) = otlp_records();
+    let (msg, resource, scope) = otlp_request(&[pii, plain.clone()]);
+    let mut vm = vm(INGEST);
+    let mut identity_out = None;
+    for path in ["/v1/logs", "/otlp/v1/logs"] {
+        let ct = ("content-type", "application/x-protobuf");
+        let (out, header) = forwarded(&mut vm, Request::post(path, &[ct], msg.clone()));
+        assert_eq!(header("content-encoding"), None);
+        assert_otlp_scrubbed(path, &out, &plain, &resource, &scope);
+
+        // The Collector's otlphttp exporter: gzip, and the answer stays gzip.
+        let req = Request::post(path, &[ct, ("content-encoding", "gzip")], gzip(&msg));
+        let (zipped, header) = forwarded(&mut vm, req);
+        assert_eq!(header("content-encoding").as_deref(), Some("gzip"));
+        let unzipped = gunzip(&zipped);
+        assert_eq!(unzipped, out, "{path}: gzip and identity bodies came out differently");
+        assert_eq!(identity_out.get_or_insert_with(|| out.clone()), &out, "the two paths differ");
+    }
+}
+
+#[test]
+fn otlp_grpc_plain_and_gzip_frames_are_scrubbed_and_the_response_is_left_alone() {
+    let (pii, plain) = otlp_records();
+    let (msg, resource, scope) = otlp_request(&[pii, plain.clone()]);
+    let mut vm = vm(INGEST);
+    let grpc_response = HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), b"application/grpc".to_vec())],
+        body: grpc_frame(false, &[]),
+        trailers: vec![("grpc-status".into(), b"0".to_vec())],
+    };
+    for gz in [false, true] {
+        let mut headers = vec![("content-type", "application/grpc"), ("te", "trailers")];
+        if gz {
+            headers.push(("grpc-encoding", "gzip"));
+        }
+        let frame = grpc_frame(gz, &if gz { gzip(&msg) } else { msg.clone() });
+        let mut req = Request::post(OTLP_GRPC, &headers, frame);
+        req.response = grpc_response.clone();
+        req.chunk_size = 256;
+        let ex = vm.http(req).unwrap();
+        assert!(!ex.local_reply, "gzip={gz}: {}", String::from_utf8_lossy(&ex.response.body));
+        assert_eq!(ex.response, grpc_response, "gzip={gz}: the response was changed");
+        let (h, body) = ex.forwarded.unwrap();
+        assert!(h.iter().any(|(k, v)| k == "te" && v == b"trailers"), "{h:?}");
+        assert_eq!(body[0], u8::from(gz), "the compressed flag changed");
+        let messages = grpc_messages(&body);
+        assert_eq!(messages.len(), 1);
+        assert_otlp_scrubbed(&format!("grpc gzip={gz}"), &messages[0], &plain, &resource, &scope);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What the filter does not read
+
+#[test]
+fn unknown_bodies_get_415_and_other_grpc_services_are_never_rewritten() {
+    let mut vm = vm(INGEST);
+    let span = b"\x0a\x10span of bob@example.com".to_vec();
+    for (path, headers) in [
+        ("/v1/logs", vec![("content-type", "application/octet-stream")]),
+        ("/ingest", vec![("content-type", "application/x-protobuf")]),
+        ("/v1/logs", vec![("content-type", "application/x-protobuf"), ("content-encoding", "br")]),
+        (TRACE_GRPC, vec![("content-type", "application/grpc")]),
+        (OTLP_GRPC, vec![("content-type", "application/grpc"), ("grpc-encoding", "snappy")]),
+    ] {
+        let ex = vm.http(Request::post(path, &headers, grpc_frame(false, &span))).unwrap();
+        let text = String::from_utf8_lossy(&ex.response.body).into_owned();
+        assert!(
+            ex.local_reply && ex.response.status == 415,
+            "{path} {headers:?}: {} {text}",
+            ex.response.status
+        );
+        assert!(text.contains("not"), "{path}: the 415 gives no reason: {text}");
+        assert!(ex.forwarded.is_none(), "{path} {headers:?}: an unread body reached the backend");
+    }
+
+    // Listed as pass-through: on as sent, content-length and all.
+    let mut vm = self::vm(PASS_THROUGH);
+    for (path, ct) in [(TRACE_GRPC, "application/grpc"), ("/raw/blob", "application/octet-stream")] {
+        let sent = grpc_frame(false, &span);
+        let req = Request::post(path, &[("content-type", ct)], sent.clone());
+        let (body, header) = forwarded(&mut vm, req);
+        assert_eq!(body, sent, "{path}: a pass-through body was changed");
+        assert_eq!(header("content-length"), Some(sent.len().to_string()), "{path}");
+    }
+    // Pass-through is for bodies the filter can't read: logs there are still scrubbed.
+    let (pii, plain) = otlp_records();
+    let (msg, resource, scope) = otlp_request(&[pii, plain.clone()]);
+    let req = Request::post("/raw/v1/logs", &[("content-type", "application/x-protobuf")], msg);
+    let (out, _) = forwarded(&mut vm, req);
+    assert_otlp_scrubbed("/raw/v1/logs", &out, &plain, &resource, &scope);
+}
+
+#[test]
+fn bad_protobuf_frames_and_compression_get_400_and_bombs_413() {
+    let mut vm = vm(INGEST);
+    let (pii, plain) = otlp_records();
+    let (msg, _, _) = otlp_request(&[pii, plain]);
+    let mut bomb_header = Vec::new();
+    prost::encoding::encode_varint(1 << 30, &mut bomb_header);
+    bomb_header.extend_from_slice(b"\x00\x00\x00\x00");
+    let protobuf = ("content-type", "application/x-protobuf");
+    let grpc = ("content-type", "application/grpc");
+    // (path, headers, body, status)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+    let cases: Vec<Case<'_>> = vec![
+        ("/loki/api/v1/push", vec![protobuf], b"not a snappy block".to_vec(), 400),
+        ("/loki/api/v1/push", vec![protobuf], bomb_header, 413),
+        ("/v1/logs", vec![protobuf], msg[..msg.len() - 7].to_vec(), 400),
+        ("/v1/logs", vec![protobuf, ("content-encoding", "gzip")], gzip(&vec![0u8; 20 << 20]), 413),
+        ("/v1/logs", vec![protobuf, ("content-encoding", "gzip")], b"\x1f\x8b broken".to_vec(), 400),
+        (OTLP_GRPC, vec![grpc], grpc_frame(false, &msg)[..40].to_vec(), 400),
+        (OTLP_GRPC, vec![grpc], grpc_frame(true, &msg), 400),
+    ];
+    for (path, headers, body, status) in cases {
+        let ex = vm.http(Request::post(path, &headers, body)).unwrap();
+        let text = String::from_utf8_lossy(&ex.response.body).into_owned();
+        assert_eq!(ex.response.status, status, "{path} {headers:?}: {text}");
+        assert!(ex.local_reply && ex.forwarded.is_none(), "{path}: a bad body reached the backend");
+        assert!(text.starts_with("logsift: ") && text.len() > 20, "{path}: no message: {text}");
+    }
+    assert!(vm.metric("logsift_errors_total") >= 7, "{:?}", vm.metrics());
+}
