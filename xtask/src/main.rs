@@ -30,8 +30,13 @@ fn main() -> ExitCode {
         "demo" => demo(),
         "test" => test(),
         "schema" => schema(),
-        "dist" => dist().and_then(|()| js_dist()),
-        "test-js" => js_dist().and_then(|()| js_clippy()).and_then(|()| js_test()),
+        // Every task that builds Wasm installs the targets first (js_dist
+        // installs its pinned wasm-bindgen-cli itself): a fresh checkout has
+        // only the host target.
+        "dist" => ensure_targets().and_then(|()| dist()).and_then(|()| js_dist()),
+        "test-js" => {
+            ensure_targets().and_then(|()| js_dist()).and_then(|()| js_clippy()).and_then(|()| js_test())
+        }
         "bench" => bench(),
         _ => {
             eprintln!("usage: cargo xtask <demo|test|dist|test-js|schema|bench>");
@@ -216,7 +221,11 @@ fn schema() -> Result<(), String> {
     Ok(())
 }
 
+/// The host benches load the plugins from `dist/` and build their floor
+/// fixtures for the wasm targets.
 fn bench() -> Result<(), String> {
+    ensure_targets()?;
+    dist()?;
     let mut b = cargo();
     b.args(["bench", "-p", "logsift-benches"]);
     run(b)
