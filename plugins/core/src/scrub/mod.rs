@@ -159,6 +159,8 @@ pub struct Scrubber {
     pending: Vec<usize>,
     /// Scanning a record as text: quoted JSON keys count as keys too.
     text_mode: bool,
+    /// A text scrub met a `drop` action (a string value's member goes).
+    text_dropped: bool,
     /// Scratch for the matches of one token.
     scratch: Vec<Found>,
     /// Scratch for a record's whole-line matches, and its walk's frames.
@@ -349,6 +351,7 @@ impl Scrubber {
             counts,
             pending: Vec::new(),
             text_mode: false,
+            text_dropped: false,
             scratch: Vec::new(),
             found: Vec::new(),
             frames: Vec::new(),
@@ -493,7 +496,10 @@ impl Scrubber {
             }
             let action = &self.actions[f.action];
             let repl = match action.kind {
-                ActionKind::Drop => Vec::new(),
+                ActionKind::Drop => {
+                    self.text_dropped = true;
+                    Vec::new()
+                }
                 _ => self.render(action, &input[f.start..f.end]).into_owned(),
             };
             if !done.is_empty() && repl == input[f.start..f.end] {
@@ -751,22 +757,17 @@ impl Scrubber {
                 swallows_structure(&input[f.start..f.end]) || leaves_value_open(input, f.start, f.end)
             });
         if tok.escaped || unsettled {
-            let decoded = json::unescape(&input[tok.start..tok.end]).into_owned();
+            let decoded = json::unescape(&input[tok.start..tok.end]);
             let text = decoded.as_bytes();
-            found.clear();
-            self.text_mode = true;
-            self.find_all(text, 0..text.len(), found);
-            self.text_mode = false;
-            if found.is_empty() {
+            self.text_dropped = false;
+            let out = self.settle_text(text);
+            if let Cow::Borrowed(_) = out {
                 return false;
             }
-            if tok.kind != Kind::Key
-                && let Some(drop) = found.iter().find(|f| self.actions[f.action].kind == ActionKind::Drop)
-            {
-                self.pending.push(self.actions[drop.action].label);
+            // A `drop` match drops the member, as it does outside escapes.
+            if self.text_dropped && tok.kind != Kind::Key {
                 return true;
             }
-            let out = self.settle_text(text).into_owned();
             let mut repl = Vec::with_capacity(out.len() + 8);
             json::escape_into(&mut repl, &out);
             w.edits.push(Edit { start: tok.start, end: tok.end, repl });
