@@ -166,6 +166,8 @@ pub struct Scrubber {
     /// Scratch for a record's whole-line matches, and its walk's frames.
     found: Vec<Found>,
     frames: Vec<Frame>,
+    /// The walk's key path, kept between records with its buffers.
+    path: PathStack,
 }
 
 impl Scrubber {
@@ -355,6 +357,7 @@ impl Scrubber {
             scratch: Vec::new(),
             found: Vec::new(),
             frames: Vec::new(),
+            path: PathStack::default(),
         })
     }
 
@@ -581,8 +584,11 @@ impl Scrubber {
         // The frame stack is kept between records: one allocation less each.
         let mut frames = std::mem::take(&mut self.frames);
         frames.clear();
-        let walked = self.walk_json(input, found, &mut frames);
+        let mut path = std::mem::take(&mut self.path);
+        path.clear();
+        let walked = self.walk_json(input, found, &mut frames, &mut path);
         self.frames = frames;
+        self.path = path;
         walked
     }
 
@@ -591,12 +597,11 @@ impl Scrubber {
         input: &[u8],
         found: Option<&[Found]>,
         frames: &mut Vec<Frame>,
+        path: &mut PathStack,
     ) -> Result<Vec<Edit>, JsonFail> {
         let per_token = found.is_none();
         let mut w = Walk { found: found.unwrap_or_default(), next: 0, per_token, edits: Vec::new() };
         let mut sc = Scanner::new(input);
-        // Keys of the enclosing objects (decoded), outermost first.
-        let mut path: Vec<Vec<u8>> = Vec::new();
         let mut skip: Option<Skip> = None;
 
         while let Some(tok) = sc.next_token()? {
@@ -640,7 +645,7 @@ impl Scrubber {
                         Some(f) => (tok.start, None, f.allowed),
                         None => (tok.start, None, false),
                     };
-                    let segs = Segs(&path);
+                    let segs = Segs(path.segs());
                     let container = matches!(tok.kind, Kind::ObjectStart | Kind::ArrayStart);
                     let inside = if container { 0..0 } else { w.take_inside(&tok)? };
                     // A scalar with no match in it needs the allow list only
@@ -671,7 +676,7 @@ impl Scrubber {
                     } else if container {
                         let pushed_path = key.is_some();
                         if let Some(k) = key {
-                            path.push(k.to_vec());
+                            path.push(k);
                         }
                         frames.push(Frame {
                             is_obj: tok.kind == Kind::ObjectStart,
@@ -937,6 +942,40 @@ fn member_end(
             edits.push(Edit { start: r, end: member_start, repl: Vec::new() });
         }
         p.last_kept_end = Some(value_end);
+    }
+}
+
+/// The keys of the enclosing objects (decoded), outermost first. Popped
+/// segments keep their buffers, so a record's walk allocates only for a
+/// path deeper or a key longer than an earlier record's.
+#[derive(Debug, Default)]
+struct PathStack {
+    segs: Vec<Vec<u8>>,
+    len: usize,
+}
+
+impl PathStack {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn push(&mut self, key: &[u8]) {
+        match self.segs.get_mut(self.len) {
+            Some(seg) => {
+                seg.clear();
+                seg.extend_from_slice(key);
+            }
+            None => self.segs.push(key.to_vec()),
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    fn segs(&self) -> &[Vec<u8>] {
+        &self.segs[..self.len]
     }
 }
 
