@@ -11,6 +11,18 @@
 //!   released since the last answer. With `forward`, the same NDJSON is also
 //!   POSTed to that URL (retried; when every try fails the answer is `502`
 //!   so the sender retries the batch: at-least-once, never lost silently).
+//! - `POST /loki/api/v1/push`, `/v1/logs`, `/otlp/v1/logs`, `…/_bulk`: a push
+//!   gateway for users without Envoy ([`push`]): the body in the format the
+//!   shipper sent (Loki JSON or protobuf + snappy, OTLP JSON or protobuf,
+//!   gzip or not, `_bulk`, NDJSON) is rewritten in that format and forwarded
+//!   to `forward` followed by the request's path and query
+//!   (`--forward http://loki:3100` sends a push on to
+//!   `http://loki:3100/loki/api/v1/push`), with the request's headers; the
+//!   backend's status and body are the answer. Without `forward` the answer
+//!   is the rewritten body. An unknown body is 415, a malformed one 400, a
+//!   decompression bomb 413, each counted in `logsift_serve_errors_total{reason}`.
+//!   OTLP/gRPC is not served here (tiny_http speaks HTTP/1.1 only): put
+//!   Envoy's OTLP/gRPC listener in front for it.
 //! - `GET /v1/signals`: the most recent alert events (up to
 //!   [`SIGNALS_KEPT`]) as NDJSON in Alertmanager's v2 shape; with
 //!   `alertmanager`, new events are also POSTed to `<url>/api/v2/alerts`.
@@ -35,6 +47,8 @@ use tiny_http::{Header, Method, Request, Response};
 use crate::component::{ComponentConfig, ComponentFilter, ComponentPlugin};
 use crate::{Clock, DriverError, lines};
 
+mod push;
+
 /// Most of a refused body read and discarded before answering.
 const LINGER_BYTES: u64 = 16 << 20;
 
@@ -50,7 +64,8 @@ pub struct ServeOptions {
     pub config: String,
     /// Largest request body, before and after gzip decoding.
     pub max_body: usize,
-    /// POST processed NDJSON here too.
+    /// POST processed NDJSON here too; pushes go to this URL followed by
+    /// their path.
     pub forward: Option<String>,
     /// POST alert events to this Alertmanager (`<url>/api/v2/alerts`).
     pub alertmanager: Option<String>,
@@ -87,6 +102,9 @@ impl Default for ServeOptions {
 /// The pipeline and what it produced that no answer has carried yet.
 struct Pipeline {
     filter: ComponentFilter,
+    /// The config's `scrub` section alone: Loki structured metadata and label
+    /// values (as the Envoy ingest role scrubs them).
+    scrub_only: ComponentFilter,
     /// Records processed so far (the replay clock's index).
     seen: usize,
     /// Summary records released by the timer, for the next answer.
@@ -101,10 +119,14 @@ struct Counters {
     forward_errors: AtomicU64,
     alertmanager_errors: AtomicU64,
     component_errors: AtomicU64,
+    /// Push bodies refused, by `logsift_formats::Error::reason`.
+    errors: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 struct Shared {
     opts: ServeOptions,
+    /// The config document with only its `scrub` section.
+    scrub_config: String,
     plugin: ComponentPlugin,
     pipeline: Mutex<Pipeline>,
     counters: Counters,
@@ -128,19 +150,33 @@ impl std::fmt::Debug for Server {
 
 fn new_instance(
     plugin: &ComponentPlugin,
+    config: &str,
     opts: &ServeOptions,
     first: usize,
 ) -> Result<ComponentFilter, String> {
     let mut f = plugin.instantiate(&opts.limits, opts.clock != Clock::Wall).map_err(|e| e.to_string())?;
     f.set_time(opts.clock.nanos(first));
-    f.configure(&opts.config).map_err(|e| e.to_string())?.map_err(|e| format!("config rejected: {e}"))?;
+    f.configure(config).map_err(|e| e.to_string())?.map_err(|e| format!("config rejected: {e}"))?;
     Ok(f)
+}
+
+/// `config` with only its `scrub` section (or none).
+fn scrub_only_config(config: &str) -> String {
+    let scrub = serde_json::from_str::<serde_json::Value>(config)
+        .ok()
+        .and_then(|mut v| v.get_mut("scrub").map(std::mem::take));
+    match scrub {
+        Some(s) => serde_json::json!({ "scrub": s }).to_string(),
+        None => "{}".into(),
+    }
 }
 
 impl Server {
     /// Configures an instance of `plugin` and starts listening.
     pub fn start(plugin: &ComponentPlugin, opts: ServeOptions) -> Result<Server, String> {
-        let filter = new_instance(plugin, &opts, 0)?;
+        let filter = new_instance(plugin, &opts.config, &opts, 0)?;
+        let scrub_config = scrub_only_config(&opts.config);
+        let scrub_only = new_instance(plugin, &scrub_config, &opts, 0)?;
         let listener = listen(&opts.listen).map_err(|e| format!("listen {}: {e}", opts.listen))?;
         let http = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| format!("listen {}: {e}", opts.listen))?;
@@ -152,7 +188,14 @@ impl Server {
             .http_status_as_error(false)
             .build();
         let shared = Arc::new(Shared {
-            pipeline: Mutex::new(Pipeline { filter, seen: 0, pending: Vec::new(), signals: VecDeque::new() }),
+            pipeline: Mutex::new(Pipeline {
+                filter,
+                scrub_only,
+                seen: 0,
+                pending: Vec::new(),
+                signals: VecDeque::new(),
+            }),
+            scrub_config,
             plugin: plugin.clone(),
             counters: Counters::default(),
             agent: ureq::Agent::new_with_config(config),
@@ -339,7 +382,14 @@ fn handle(shared: &Shared, mut req: Request) {
         (_, "/healthz" | "/metrics" | "/v1/signals" | "/v1/process") => {
             text(shared, req, 405, "method not allowed")
         }
-        _ => text(shared, req, 404, "not found: POST /v1/process, GET /v1/signals, /metrics, /healthz"),
+        (_, p) if push::is_push_route(p) => push::push(shared, req, &path),
+        _ => text(
+            shared,
+            req,
+            404,
+            "not found: POST /v1/process, /loki/api/v1/push, /v1/logs, /otlp/v1/logs, …/_bulk; \
+             GET /v1/signals, /metrics, /healthz",
+        ),
     }
 }
 
@@ -395,7 +445,7 @@ fn process(shared: &Shared, req: Request, body: &[u8]) {
             Err(e) => {
                 // A trapped instance can't be called again: start a fresh one.
                 shared.counters.component_errors.fetch_add(1, Ordering::Relaxed);
-                if let Ok(f) = new_instance(&shared.plugin, &shared.opts, p.seen) {
+                if let Ok(f) = new_instance(&shared.plugin, &shared.opts.config, &shared.opts, p.seen) {
                     p.filter = f;
                 }
                 Err(e)
@@ -507,6 +557,10 @@ fn metrics(shared: &Shared) -> String {
     ];
     for (name, help, v) in plain {
         list.push(counter(name, help, Vec::new(), v.load(Ordering::Relaxed)));
+    }
+    for (reason, n) in lock(&c.errors).iter() {
+        let labels = vec![("reason".to_owned(), (*reason).to_owned())];
+        list.push(counter("logsift_serve_errors_total", "Push bodies refused, by reason.", labels, *n));
     }
     logsift_core::prometheus_text(&list)
 }

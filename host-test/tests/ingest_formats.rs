@@ -63,38 +63,8 @@ fn forwarded(vm: &mut ProxyWasm, req: Request) -> (Vec<u8>, impl Fn(&str) -> Opt
     (body, header)
 }
 
-fn occurrences(hay: &[u8], needle: &[u8]) -> usize {
-    hay.windows(needle.len()).filter(|w| *w == needle).count()
-}
-
 // ---------------------------------------------------------------------------
 // Loki push protobuf + snappy
-
-fn loki_entry(line: &str, metadata: &[(&str, &str)]) -> Vec<u8> {
-    with_unknown(&EntryAdapter {
-        timestamp: Some(Timestamp { seconds: 1_732_464_000, nanos: 7 }),
-        line: line.into(),
-        structured_metadata: metadata
-            .iter()
-            .map(|(n, v)| LabelPair { name: (*n).into(), value: (*v).into() })
-            .collect(),
-    })
-}
-
-/// A push with an unknown field in each entry, the stream and the request.
-fn loki_push(labels: &str, entries: &[Vec<u8>]) -> Vec<u8> {
-    let mut stream = Vec::new();
-    put_len(&mut stream, 1, labels.as_bytes());
-    for e in entries {
-        put_len(&mut stream, 2, e);
-    }
-    prost::encoding::uint64::encode(3, &12345, &mut stream);
-    stream.extend(unknown());
-    let mut req = Vec::new();
-    put_len(&mut req, 1, &stream);
-    req.extend(unknown());
-    req
-}
 
 #[test]
 fn loki_protobuf_pushes_as_promtail_and_vector_send_them_are_scrubbed_and_the_rest_survives() {
@@ -151,88 +121,6 @@ fn loki_protobuf_pushes_as_promtail_and_vector_send_them_are_scrubbed_and_the_re
 
 // ---------------------------------------------------------------------------
 // OTLP logs protobuf
-
-fn otlp_record(body: &str, attributes: Vec<KeyValue>) -> LogRecord {
-    LogRecord {
-        time_unix_nano: 1_732_464_000_000_000_000,
-        observed_time_unix_nano: 1_732_464_000_000_000_001,
-        severity_number: 13,
-        severity_text: "WARN".into(),
-        body: s(body),
-        attributes,
-        flags: 1,
-        trace_id: (1..=16).collect(),
-        span_id: (1..=8).collect(),
-    }
-}
-
-/// The PII record and an untouched one, each with an unknown field.
-fn otlp_records() -> (Vec<u8>, Vec<u8>) {
-    let nested = AnyValue {
-        value: Some(Any::KvList(KeyValueList {
-            values: vec![kv("password", s("hunter2")), kv("step", s("2fa"))],
-        })),
-    };
-    let pii = with_unknown(&otlp_record(
-        "login failed for jose.muller@example.com from 203.0.113.7",
-        vec![
-            kv("user.email", s("bob@example.com")),
-            kv("card", s("4111 1111 1111 1111")),
-            kv("ctx", Some(nested)),
-            kv("http.route", s("/login")),
-            kv("retries", Some(AnyValue { value: Some(Any::Int(3)) })),
-        ],
-    ));
-    let plain = with_unknown(&otlp_record("order 42 shipped", vec![kv("http.route", s("/orders"))]));
-    (pii, plain)
-}
-
-/// An export request around `records`, with unknown fields in the scope and
-/// the ResourceLogs. Returns it with the resource's and the scope's bytes.
-fn otlp_request(records: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
-    let scope = with_unknown(&InstrumentationScope { name: "shop.auth".into(), version: "1.4.0".into() });
-    let resource = Resource { attributes: vec![kv("service.name", s("shop"))] }.encode_to_vec();
-    let mut sl = Vec::new();
-    put_len(&mut sl, 1, &scope);
-    for r in records {
-        put_len(&mut sl, 2, r);
-    }
-    let mut rl = Vec::new();
-    put_len(&mut rl, 1, &resource);
-    put_len(&mut rl, 2, &sl);
-    put_len(&mut rl, 3, b"https://opentelemetry.io/schemas/1.26.0");
-    rl.extend(unknown());
-    let mut req = Vec::new();
-    put_len(&mut req, 1, &rl);
-    (req, resource, scope)
-}
-
-/// What every OTLP test holds of a rewritten request.
-fn assert_otlp_scrubbed(what: &str, out: &[u8], plain: &[u8], resource: &[u8], scope: &[u8]) {
-    assert_no_secret(what, out);
-    assert!(contains(out, plain), "{what}: the untouched record was re-encoded");
-    assert!(contains(out, resource) && contains(out, scope), "{what}: resource or scope changed");
-    assert_eq!(occurrences(out, &unknown()), 4, "{what}: an unknown field was lost");
-    let req = ExportLogsServiceRequest::decode(out).unwrap();
-    let rl = &req.resource_logs[0];
-    assert_eq!(rl.schema_url, "https://opentelemetry.io/schemas/1.26.0");
-    let r = &rl.scope_logs[0].log_records[0];
-    assert_eq!(
-        (r.time_unix_nano, r.observed_time_unix_nano, r.flags),
-        (1_732_464_000_000_000_000, 1_732_464_000_000_000_001, 1)
-    );
-    assert_eq!((r.trace_id.len(), r.span_id.len()), (16, 8));
-    assert_eq!((r.severity_number, r.severity_text.as_str()), (13, "WARN"));
-    let Some(Any::String(body)) = r.body.as_ref().and_then(|b| b.value.as_ref()) else {
-        panic!("{what}: body {r:?}")
-    };
-    assert!(body.starts_with("login failed for "), "{what}: {body}");
-    assert_eq!(attr(&r.attributes, "http.route"), Some(&Any::String("/login".into())), "{what}");
-    assert_eq!(attr(&r.attributes, "retries"), Some(&Any::Int(3)), "{what}");
-    let Some(Any::KvList(ctx)) = attr(&r.attributes, "ctx") else { panic!("{what}: ctx {r:?}") };
-    assert_eq!(attr(&ctx.values, "step"), Some(&Any::String("2fa".into())), "{what}");
-    assert_eq!(rl.scope_logs[0].log_records.len(), 2, "{what}");
-}
 
 #[test]
 fn otlp_protobuf_identity_and_gzip_are_scrubbed_and_the_rest_survives() {

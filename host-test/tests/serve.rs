@@ -2,7 +2,12 @@
 //! parity of processed records, signals and counts with the native engine,
 //! the metrics exposition, bad bodies, the body limit (413, also after gzip),
 //! and forwarding to a real HTTP receiver (and to one that is down), with
-//! alert events POSTed to an Alertmanager-shaped receiver.
+//! alert events POSTed to an Alertmanager-shaped receiver; the push gateway
+//! routes (Loki protobuf + snappy and JSON, OTLP protobuf with and without
+//! gzip, `_bulk`) rewritten in their format and forwarded with their
+//! headers, and unknown, bad and oversized push bodies.
+
+mod common;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -342,4 +347,158 @@ fn the_vector_config_matches_the_server() {
     assert!(readme.contains(&forward), "README does not show {forward}");
     assert!(yaml.contains(&forward), "vector.yaml does not show {forward}");
     assert!(readme.contains("0.17"), "README must say Vector has no Wasm transform since 0.17");
+}
+
+// ---------------------------------------------------------------------------
+// The push gateway
+
+const STRICT: &str = r#"{"scrub": {"preset": "strict"}}"#;
+
+#[test]
+fn push_routes_rewrite_each_format_in_place_and_forward_it_with_its_headers() {
+    use common::messages::*;
+    use prost::Message;
+
+    let up = common::envoy::Upstream::start();
+    let s = start(ServeOptions {
+        config: STRICT.into(),
+        forward: Some(format!("http://127.0.0.1:{}/", up.port)),
+        ..ServeOptions::default()
+    });
+
+    // Loki protobuf + snappy as Promtail sends it, with its tenant header.
+    let pii = loki_entry(
+        r#"{"event": "login_failed", "username": "jose.muller@example.com", "ip_address": "203.0.113.7"}"#,
+        &[("user_email", "bob@example.com"), ("pod", "shop-7d9f")],
+    );
+    let plain = loki_entry("order 42 shipped in 3.2s", &[("pod", "shop-7d9f")]);
+    let push = snappy(&loki_push(r#"{app="shop", owner="bob@example.com"}"#, &[pii, plain.clone()]));
+    let promtail = [("Content-Type", "application/x-protobuf"), ("X-Scope-OrgID", "tenant-1")];
+    let (status, body) = call("POST", &url(&s, "/loki/api/v1/push"), &promtail, &push);
+    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&body));
+
+    // OTLP/HTTP protobuf, gzip (the Collector's otlphttp) and identity (the SDKs).
+    let (records, untouched) = otlp_records();
+    let (otlp, resource, scope) = otlp_request(&[records, untouched.clone()]);
+    let ct = ("Content-Type", "application/x-protobuf");
+    let (status, _) = call("POST", &url(&s, "/v1/logs"), &[ct, ("Content-Encoding", "gzip")], &gzip(&otlp));
+    assert_eq!(status, 204);
+    let (status, _) = call("POST", &url(&s, "/otlp/v1/logs?tenant=a"), &[ct], &otlp);
+    assert_eq!(status, 204);
+
+    // Loki JSON (Fluent Bit's loki output) and Elasticsearch _bulk.
+    let loki_json = serde_json::json!({"streams": [{"stream": {"job": "app"}, "values": [
+        ["1732464000000000000", "login from 203.0.113.7 password=hunter2", {"user": "bob@example.com"}]]}]});
+    let json = ("Content-Type", "application/json");
+    let (status, _) = call("POST", &url(&s, "/loki/api/v1/push"), &[json], loki_json.to_string().as_bytes());
+    assert_eq!(status, 204);
+    let bulk = "{\"index\": {\"_index\": \"logs\"}}\n{\"msg\": \"card 4111 1111 1111 1111\"}\n";
+    let (status, _) =
+        call("POST", &url(&s, "/logs/_bulk"), &[("Content-Type", "application/x-ndjson")], bulk.as_bytes());
+    assert_eq!(status, 204);
+
+    let heads = up.heads.lock().unwrap().clone();
+    let bodies = up.bodies.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 5, "{heads:?}");
+    let lines: Vec<&str> = heads.iter().map(|h| h.lines().next().unwrap()).collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /loki/api/v1/push HTTP/1.1",
+            "POST /v1/logs HTTP/1.1",
+            "POST /otlp/v1/logs?tenant=a HTTP/1.1",
+            "POST /loki/api/v1/push HTTP/1.1",
+            "POST /logs/_bulk HTTP/1.1",
+        ]
+    );
+    let head = |i: usize| heads[i].to_ascii_lowercase();
+    assert!(
+        head(0).contains("content-type: application/x-protobuf")
+            && head(0).contains("x-scope-orgid: tenant-1"),
+        "{}",
+        heads[0]
+    );
+    assert!(head(1).contains("content-encoding: gzip"), "{}", heads[1]);
+
+    let loki = unsnappy(&bodies[0]);
+    assert_no_secret("loki protobuf", &loki);
+    assert!(contains(&loki, &plain), "the untouched entry was re-encoded");
+    assert_eq!(occurrences(&loki, &unknown()), 4, "an unknown field was lost");
+    let req = PushRequest::decode(&loki[..]).unwrap();
+    assert!(req.streams[0].labels.contains(r#"app="shop""#), "{}", req.streams[0].labels);
+    assert_eq!(req.streams[0].entries[0].structured_metadata[1].value, "shop-7d9f");
+
+    let unzipped = gunzip(&bodies[1]);
+    assert_eq!(unzipped, bodies[2], "gzip and identity OTLP came out differently");
+    for b in [&unzipped, &bodies[2]] {
+        assert_no_secret("otlp", b);
+        assert!(contains(b, &untouched) && contains(b, &resource) && contains(b, &scope));
+        assert_eq!(occurrences(b, &unknown()), 4, "an unknown field was lost");
+    }
+    for b in &bodies[3..] {
+        assert_no_secret("json", b);
+    }
+    let json_out: serde_json::Value = serde_json::from_slice(&bodies[3]).unwrap();
+    assert!(json_out["streams"][0]["values"][0][2]["user"].is_string(), "{json_out}");
+    assert!(String::from_utf8_lossy(&bodies[4]).starts_with("{\"index\": {\"_index\": \"logs\"}}\n"));
+
+    let (_, m) = call("GET", &url(&s, "/metrics"), &[], b"");
+    let samples = parse_metrics(&String::from_utf8_lossy(&m));
+    assert_eq!(metric(&samples, "logsift_serve_forwarded_records_total"), Some(8.0), "{samples:?}");
+    assert_eq!(metric(&samples, "logsift_serve_requests_total{code=\"204\"}"), Some(5.0), "{samples:?}");
+    s.shutdown();
+}
+
+#[test]
+fn push_routes_refuse_unknown_bad_and_oversized_bodies_and_answer_the_body_without_forward() {
+    use common::messages::*;
+    use prost::Message;
+
+    let s = start(ServeOptions { config: STRICT.into(), max_body: 1 << 20, ..ServeOptions::default() });
+    let (records, untouched) = otlp_records();
+    let (otlp, _, _) = otlp_request(&[records, untouched]);
+    let protobuf = ("Content-Type", "application/x-protobuf");
+    // (path, headers, body, status, reason)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "/v1/logs",
+            vec![("Content-Type", "application/octet-stream")],
+            otlp.clone(),
+            415,
+            "unsupported_format",
+        ),
+        ("/v1/logs", vec![("Content-Type", "application/grpc")], otlp.clone(), 415, "unsupported_format"),
+        ("/loki/api/v1/push", vec![protobuf], b"not a snappy block".to_vec(), 400, "bad_compression"),
+        ("/v1/logs", vec![protobuf], otlp[..otlp.len() - 7].to_vec(), 400, "bad_protobuf"),
+        (
+            "/v1/logs",
+            vec![protobuf, ("Content-Encoding", "gzip")],
+            gzip(&vec![0u8; 4 << 20]),
+            413,
+            "body_too_large",
+        ),
+    ];
+    for (path, headers, body, status, reason) in &cases {
+        let (got, text) = call("POST", &url(&s, path), headers, body);
+        let text = String::from_utf8_lossy(&text);
+        assert_eq!(got, *status, "{path} {headers:?}: {text}");
+        assert!(text.starts_with("logsift: ") && text.len() > 20, "{path} ({reason}): no message: {text}");
+    }
+    let (_, m) = call("GET", &url(&s, "/metrics"), &[], b"");
+    let samples = parse_metrics(&String::from_utf8_lossy(&m));
+    for (reason, n) in [("unsupported_format", 2.0), ("bad_protobuf", 1.0), ("body_too_large", 1.0)] {
+        let series = format!("logsift_serve_errors_total{{reason=\"{reason}\"}}");
+        assert_eq!(metric(&samples, &series), Some(n), "{series}: {samples:?}");
+    }
+
+    // No --forward: the answer is the rewritten body, in the request's format.
+    let (status, out) = call("POST", &url(&s, "/v1/logs"), &[protobuf], &otlp);
+    assert_eq!(status, 200);
+    assert_no_secret("otlp answer", &out);
+    assert_eq!(
+        ExportLogsServiceRequest::decode(&out[..]).unwrap().resource_logs[0].scope_logs[0].log_records.len(),
+        2
+    );
+    s.shutdown();
 }
