@@ -1,7 +1,7 @@
 //! # logsift-formats
 //!
 //! The wire formats of log pushes, shared by every place that reads log
-//! bodies (the proxy-wasm `ingest` role now; `logsift serve` and
+//! bodies (the proxy-wasm `ingest` role and `logsift serve`'s push routes;
 //! `logsift run --input-format` next). Pure Rust, no host ABI. A body is
 //! decoded into records, each record is handed to [`Records`] (the engine,
 //! see [`Engine`]), and the result is encoded in the same format.
@@ -22,6 +22,31 @@
 //! accepted on Loki pushes only, where it is what the body is anyway (Vector
 //! sends it, Loki ignores it). gRPC messages carry their own `grpc-encoding`.
 //! Any other body is [`Unsupported`]: it is never rewritten as lines.
+//!
+//! ## Which client sends what
+//!
+//! What each shipper sends by default, and what the ingest filter (Envoy,
+//! `observability/envoy/ingest-gateway.yaml`) and `logsift serve` do with it.
+//! The rows marked *tested* run the real client in `host-test/tests/envoy_shippers.rs`;
+//! the others are encoded with the client's headers from the published
+//! `.proto` (`host-test/tests/ingest_formats.rs`, `envoy_shippers.rs`, `serve.rs`).
+//!
+//! | client | sends | logsift |
+//! |---|---|---|
+//! | Promtail, Grafana Alloy `loki.write` | `/loki/api/v1/push`, `application/x-protobuf`, raw snappy, no `content-encoding` | [`loki_proto`]: lines, structured metadata and label values scrubbed; snappy again |
+//! | Vector `loki` sink | the same with `content-encoding: snappy` (Loki ignores it) | the same; the header is kept |
+//! | Fluent Bit `loki` output, Python Loki handlers | `/loki/api/v1/push`, `application/json` | [`loki_json`] |
+//! | OpenTelemetry SDKs, `http/protobuf` (Python SDK *tested*) | `/v1/logs`, `application/x-protobuf` | [`otlp_proto`]: body, attributes, severity, trace id as one record; rewritten in place |
+//! | Collector `otlphttp` exporter; SDKs with gzip (Python *tested*) | the same, `content-encoding: gzip` | the same, gzip again |
+//! | OTLP/HTTP to Loki 3 (Python SDK *tested*) | `/otlp/v1/logs`, protobuf or JSON | as `/v1/logs` |
+//! | OpenTelemetry SDKs, `grpc` (Python SDK *tested*, Java, .NET default) | `LogsService/Export`, `application/grpc`, plain or `grpc-encoding: gzip` | [`grpc`]: each frame rewritten and re-framed, response untouched (Envoy only; `serve` speaks HTTP/1.1) |
+//! | OTLP/JSON senders | `/v1/logs`, `application/json` | [`otlp_json`] |
+//! | Elasticsearch `_bulk` clients (Fluent Bit `es`, Vector `elasticsearch`) | `…/_bulk`, NDJSON | [`es_bulk`]: documents scrubbed, action lines kept |
+//! | anything sending NDJSON or text | any path, NDJSON or `text/*` | [`lines`] |
+//! | another gRPC service, an unknown content type or encoding | — | 415 with a message; passed on as sent only under a `proxy.pass_through` path prefix (Envoy); never rewritten as lines |
+//!
+//! Malformed protobuf, gRPC framing or compression is 400, a body or frame
+//! that decodes past the limit 413 ([`Error::status`], [`Error::reason`]).
 //!
 //! ## What a record is
 //! - lines, `_bulk` and Loki: the line itself (JSON or text). Loki structured
