@@ -12,6 +12,10 @@
 //!   `loki-logger-handler` send JSON; Promtail and Alloy are not packaged),
 //!   so these are encoded from Loki's `push.proto` with prost and snap.
 //!
+//!
+//! The HTTP exporters also run against `logsift serve`'s push routes, which
+//! forward to the same backend (serve has no gRPC).
+//!
 //! `cargo xtask test` installs Envoy and the SDK into `.venv/`
 //! (`ensure_envoy`, `ensure_otel`). Under `CI=true` a missing one fails.
 
@@ -55,25 +59,74 @@ fn otel_python_exporters_over_http_and_grpc_reach_the_backend_scrubbed() {
     let cfg = config_grpc("ingest-gateway.yaml", port, admin, backend_http, None, grpc_port, backend_grpc);
     let envoy = start(&bin, &cfg, "otel-clients").unwrap();
 
-    let out = Command::new(&python)
+    let http = format!("127.0.0.1:{}", envoy.port);
+    let grpc = format!("127.0.0.1:{grpc_port}");
+    let got = otel_clients(&python, &http, &grpc, backend_http, backend_grpc, "");
+    assert_exported_scrubbed(&got, &["http", "http_gzip", "http_loki3", "grpc", "grpc_gzip"]);
+
+    // Another gRPC service on the listener: answered, never rewritten or passed on.
+    let trace = &got["grpc_trace"];
+    assert_eq!(trace["results"], serde_json::json!(["FAILURE"]), "{trace}");
+    assert_eq!(trace["received"], serde_json::json!([]), "{trace}");
+    drop(envoy);
+}
+
+/// The same HTTP exporters at `logsift serve`'s push routes, forwarding to
+/// the same backend (OTLP/gRPC is Envoy's: serve speaks HTTP/1.1 only).
+#[test]
+fn otel_python_http_exporters_through_logsift_serve_reach_the_backend_scrubbed() {
+    let Some(python) = otel_python() else { return };
+    let path = root().join("dist/logsift_component.wasm");
+    assert!(path.exists(), "{} is missing: run `cargo xtask dist`", path.display());
+    let engine = logsift_host::fluent_bit::engine().unwrap();
+    let plugin = logsift_host::component::ComponentPlugin::from_file(&engine, &path).unwrap();
+    let backend_http = free_port();
+    let opts = logsift_host::serve::ServeOptions {
+        listen: "127.0.0.1:0".into(),
+        config: r#"{"scrub": {"preset": "strict"}, "enrich": {"level": {}}}"#.into(),
+        forward: Some(format!("http://127.0.0.1:{backend_http}")),
+        ..logsift_host::serve::ServeOptions::default()
+    };
+    let server = logsift_host::serve::Server::start(&plugin, opts).unwrap();
+    let got = otel_clients(
+        &python,
+        &server.addr().to_string(),
+        "",
+        backend_http,
+        free_port(),
+        "http,http_gzip,http_loki3",
+    );
+    assert_exported_scrubbed(&got, &["http", "http_gzip", "http_loki3"]);
+    server.shutdown();
+}
+
+/// Runs `otel_clients.py`; its JSON report.
+fn otel_clients(
+    python: &std::path::Path,
+    http: &str,
+    grpc: &str,
+    backend_http: u16,
+    backend_grpc: u16,
+    cases: &str,
+) -> serde_json::Value {
+    let out = Command::new(python)
         .arg(root().join("host-test/tests/python/otel_clients.py"))
-        .args(["--envoy-http", &format!("127.0.0.1:{}", envoy.port)])
-        .args(["--envoy-grpc", &format!("127.0.0.1:{grpc_port}")])
+        .args(["--envoy-http", http, "--envoy-grpc", grpc, "--cases", cases])
         .args(["--backend-http", &backend_http.to_string(), "--backend-grpc", &backend_grpc.to_string()])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "otel_clients.py failed:\n{stderr}");
-    let got: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&out.stdout)))
+}
 
-    for case in ["http", "http_gzip", "http_loki3", "grpc", "grpc_gzip"] {
+/// Every case: the exporter saw success, and the backend one request with
+/// every record, scrubbed, the rest as the SDK sent it.
+fn assert_exported_scrubbed(got: &serde_json::Value, cases: &[&str]) {
+    for &case in cases {
         let c = &got[case];
-        assert_eq!(
-            c["results"],
-            serde_json::json!(["SUCCESS"]),
-            "{case}: the exporter failed: {c}\n{stderr}"
-        );
+        assert_eq!(c["results"], serde_json::json!(["SUCCESS"]), "{case}: the exporter failed: {c}");
         let received = c["received"].as_array().unwrap();
         assert_eq!(received.len(), 1, "{case}: the backend got {} requests", received.len());
         let r = &received[0];
@@ -116,12 +169,6 @@ fn otel_python_exporters_over_http_and_grpc_reach_the_backend_scrubbed() {
             assert!(rec.time_unix_nano > 0 || rec.observed_time_unix_nano > 0, "{case}");
         }
     }
-
-    // Another gRPC service on the listener: answered, never rewritten or passed on.
-    let trace = &got["grpc_trace"];
-    assert_eq!(trace["results"], serde_json::json!(["FAILURE"]), "{trace}");
-    assert_eq!(trace["received"], serde_json::json!([]), "{trace}");
-    drop(envoy);
 }
 
 fn hex(s: &str) -> Vec<u8> {
