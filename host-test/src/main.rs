@@ -6,7 +6,10 @@
 //! logsift run --host component --config observability/logsift.example.json app.log
 //! logsift serve --config logsift.json --listen 127.0.0.1:8686 --forward http://127.0.0.1:8687/
 //! logsift schema > logsift.schema.json
+//! logsift --version   # version, git commit, and the plugin builds in dist/ with their SHA-256
 //! ```
+
+mod version;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -20,10 +23,19 @@ use logsift_host::serve::{ServeOptions, Server};
 use logsift_host::{Clock, Run, dist_dir, lines, proxy_wasm, run_component, run_fluent_bit, run_native};
 
 #[derive(Parser)]
-#[command(name = "logsift", version, about = "Scrub, enrich, sample and alert on log records")]
+#[command(
+    name = "logsift",
+    about = "Scrub, enrich, sample and alert on log records",
+    disable_version_flag = true,
+    arg_required_else_help = true
+)]
 struct Cli {
+    /// Print the version, the git commit and the plugin builds in dist/
+    /// (sizes and SHA-256), to name exactly what ran in a bug report.
+    #[arg(short = 'V', long)]
+    version: bool,
     #[command(subcommand)]
-    cmd: Cmd,
+    cmd: Option<Cmd>,
 }
 
 #[derive(Subcommand)]
@@ -126,7 +138,17 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.cmd {
+    if cli.version {
+        // `./dist` first (a checkout or an unpacked release), then the
+        // repository this binary was built in.
+        print!("{}", version::report(&[PathBuf::from("dist"), dist_dir()]));
+        return ExitCode::SUCCESS;
+    }
+    let Some(cmd) = cli.cmd else {
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return ExitCode::from(2);
+    };
+    match cmd {
         Cmd::Schema => {
             print!("{}", logsift_core::schema_json());
             ExitCode::SUCCESS
