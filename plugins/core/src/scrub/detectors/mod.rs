@@ -267,10 +267,12 @@ impl DetectorName {
             DetectorName::UsSsn => &[(Digits, r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b")],
             // International with `+` from 7 digits; any other form from 9 (no
             // national format is shorter, and 8 would make every ISO date a
-            // candidate); 7 digits only with an extension.
+            // candidate); 7 digits only with an extension. Between digits one
+            // separator, or a parenthesis with one beside it: columns of
+            // numbers padded with spaces are no candidates.
             DetectorName::PhoneNumber => &[(
                 Digits,
-                r"(?:\+[0-9](?:[ .\-/()]{1,3}[0-9]|[0-9]){6,16}|(?:\(|\b)[0-9](?:[ .\-/()]{1,3}[0-9]|[0-9]){8,16})(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b[0-9]{3}[ .\-][0-9]{4} ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6}",
+                r"(?:\+[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){6,16}|(?:\(|\b)[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){8,16})(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b[0-9]{3}[ .\-][0-9]{4} ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6}",
             )],
             DetectorName::IpAddress => &[
                 (Digits, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b"),
