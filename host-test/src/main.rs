@@ -9,18 +9,20 @@
 //! logsift --version   # version, git commit, and the plugin builds in dist/ with their SHA-256
 //! ```
 
+mod run_stats;
 mod version;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use logsift_host::component::ComponentPlugin;
 use logsift_host::fluent_bit::FluentBitConfig;
 use logsift_host::serve::{ServeOptions, Server};
 use logsift_host::{Clock, Run, dist_dir, lines, proxy_wasm, run_component, run_fluent_bit, run_native};
+use run_stats::{CacheProbe, Summary, Timing, Window};
 
 #[derive(Parser)]
 #[command(
@@ -109,9 +111,19 @@ struct RunArgs {
     /// Print the Prometheus exposition on stdout at the end.
     #[arg(long)]
     metrics: bool,
-    /// Print counts, redactions per detector and throughput on stderr.
+    /// Print on stderr the plugin's load (compile) time, counts,
+    /// redactions per detector, and throughput over the processing alone.
     #[arg(long)]
     stats: bool,
+    /// With --stats, also write the report as one JSON object here.
+    #[arg(long)]
+    stats_json: Option<PathBuf>,
+    /// With --stats: when the run's processing took less than 0.2 s, replay
+    /// the input (same records, the clock running on; output discarded)
+    /// until the processing takes about this many seconds, so the
+    /// throughput is stable. 0: never replay ("too small to time").
+    #[arg(long, default_value_t = 0.5)]
+    time_for: f64,
     /// Replay clock: records are spaced this many seconds apart from
     /// 2024-11-24T16:00:00Z, so runs are reproducible. Default: wall clock.
     #[arg(long)]
@@ -211,23 +223,74 @@ fn run(args: &RunArgs) -> Result<(), String> {
     };
     let progress = !args.inputs.is_empty() && std::io::stderr().is_terminal();
     let total = records.len();
-    let started = Instant::now();
+    let probe = match args.host {
+        Host::Native => CacheProbe::Off,
+        _ => CacheProbe::start(),
+    };
+    let mut window = Window::new(&records, unit(args));
     let tick = |i: usize| {
         if progress && (i.is_multiple_of(10_000) || i + 1 == total) {
             eprint!("\r{:>3}% {}/{total} records", (i + 1) * 100 / total.max(1), i + 1);
         }
+        window.tick(i);
     };
-    let run = match args.host {
-        Host::Native => run_native(&config, records, clock, tick)
-            .map_err(|e| format!("{}: {e}", args.config.display()))?,
-        Host::FluentBit => run_fluent_bit_host(args, &config, records, clock, tick)?,
-        Host::EnvoyIngest | Host::EnvoyLog => run_envoy_host(args, &config, records, clock, tick)?,
+    let run = execute(args, &config, records.clone(), clock, tick, true)?;
+    if progress {
+        eprintln!();
+    }
+    write_outputs(args, &run)?;
+    if args.stats {
+        let (_, secs) = window.processing();
+        let mut timing = Timing::of(&window, 1);
+        if secs < run_stats::STABLE && args.time_for > 0.0 {
+            let passes = window.replays_for(Duration::from_secs_f64(args.time_for));
+            let replayed: Vec<&[u8]> = records.iter().copied().cycle().take(total * passes).collect();
+            let mut again = Window::new(&replayed, unit(args));
+            execute(args, &config, replayed.clone(), clock, |i| again.tick(i), false)?;
+            timing = Timing::of(&again, passes);
+        }
+        let summary = summarize(args, &config, &run, &window, &probe, timing);
+        print_stats(args, &run, &summary);
+        if let Some(path) = &args.stats_json {
+            let json = serde_json::to_vec_pretty(&summary).map_err(|e| e.to_string())?;
+            std::fs::write(path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Records per callback batch: the batching hosts report a batch's records
+/// together, after it is processed.
+fn unit(args: &RunArgs) -> usize {
+    match args.host {
+        Host::EnvoyIngest => args.batch_lines.unwrap_or(if args.replay_step.is_some() { 1 } else { 100 }),
+        Host::Component => args.batch.unwrap_or(if args.replay_step.is_some() { 1 } else { 256 }),
+        Host::Native | Host::FluentBit | Host::EnvoyLog => 1,
+    }
+}
+
+/// One run of `records` through the host `args` names; `report_errors`
+/// prints the first failed calls on stderr.
+fn execute(
+    args: &RunArgs,
+    config: &[u8],
+    records: Vec<&[u8]>,
+    clock: Clock,
+    tick: impl FnMut(usize),
+    report_errors: bool,
+) -> Result<Run, String> {
+    let shown = if report_errors { 10 } else { 0 };
+    Ok(match args.host {
+        Host::Native => {
+            run_native(config, records, clock, tick).map_err(|e| format!("{}: {e}", args.config.display()))?
+        }
+        Host::FluentBit => run_fluent_bit_host(args, config, records, clock, tick, shown)?,
+        Host::EnvoyIngest | Host::EnvoyLog => run_envoy_host(args, config, records, clock, tick, shown)?,
         Host::Component => {
-            let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_component.wasm"));
-            let batch = args.batch.unwrap_or(if args.replay_step.is_some() { 1 } else { 256 });
-            let run = run_component(&plugin, &config, records, clock, batch, tick)
+            let plugin = plugin_path(args);
+            let run = run_component(&plugin, config, records, clock, unit(args), tick)
                 .map_err(|e| format!("{}: {e}", plugin.display()))?;
-            for e in run.errors.iter().take(10) {
+            for e in run.errors.iter().take(shown) {
                 eprintln!("logsift: component: {e}");
             }
             Run {
@@ -238,16 +301,18 @@ fn run(args: &RunArgs) -> Result<(), String> {
                 ..Run::default()
             }
         }
+    })
+}
+
+/// The `.wasm` a host loads: `--plugin`, else its build in dist/.
+fn plugin_path(args: &RunArgs) -> PathBuf {
+    let file = match args.host {
+        Host::Native => return PathBuf::new(),
+        Host::FluentBit => "logsift_fluent_bit.wasm",
+        Host::EnvoyIngest | Host::EnvoyLog => "logsift_proxy_wasm.wasm",
+        Host::Component => "logsift_component.wasm",
     };
-    if progress {
-        eprintln!();
-    }
-    let elapsed = started.elapsed();
-    write_outputs(args, &run)?;
-    if args.stats {
-        print_stats(&run, input.len(), elapsed.as_secs_f64());
-    }
-    Ok(())
+    args.plugin.clone().unwrap_or_else(|| dist_dir().join(file))
 }
 
 /// Fluent Bit reads its config from `<accessible path>/logsift.json`: the
@@ -258,11 +323,12 @@ fn run_fluent_bit_host(
     records: Vec<&[u8]>,
     clock: Clock,
     tick: impl FnMut(usize),
+    shown: usize,
 ) -> Result<Run, String> {
     let dir = std::env::temp_dir().join(format!("logsift-fb-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     std::fs::write(dir.join("logsift.json"), config).map_err(|e| e.to_string())?;
-    let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_fluent_bit.wasm"));
+    let plugin = plugin_path(args);
     let cfg = FluentBitConfig {
         accessible_paths: vec![dir.clone()],
         heap_size: args.wasm_heap_size,
@@ -271,7 +337,7 @@ fn run_fluent_bit_host(
     let result = run_fluent_bit(&plugin, cfg, records, clock, tick);
     let _ = std::fs::remove_dir_all(&dir);
     let run = result.map_err(|e| e.to_string())?;
-    for e in run.errors.iter().take(10) {
+    for e in run.errors.iter().take(shown) {
         eprintln!("logsift: fluent-bit: {e}");
     }
     let (records, counts) = (run.records, run.counts);
@@ -286,8 +352,9 @@ fn run_envoy_host(
     records: Vec<&[u8]>,
     clock: Clock,
     tick: impl FnMut(usize),
+    shown: usize,
 ) -> Result<Run, String> {
-    let plugin = args.plugin.clone().unwrap_or_else(|| dist_dir().join("logsift_proxy_wasm.wasm"));
+    let plugin = plugin_path(args);
     let result = match args.host {
         Host::EnvoyLog => proxy_wasm::run_envoy_log(&plugin, config, records, clock, tick),
         _ => {
@@ -296,7 +363,7 @@ fn run_envoy_host(
         }
     };
     let (run, errors) = result.map_err(|e| e.to_string())?;
-    for e in errors.iter().take(10) {
+    for e in errors.iter().take(shown) {
         eprintln!("logsift: envoy: {e}");
     }
     Ok(run)
@@ -325,35 +392,102 @@ fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {
     Ok(())
 }
 
-fn print_stats(run: &Run, bytes: usize, secs: f64) {
-    let mbs = if secs > 0.0 { bytes as f64 / 1e6 / secs } else { 0.0 };
+/// The `--stats` figures of a run (its timing from `timing`).
+fn summarize(
+    args: &RunArgs,
+    config: &[u8],
+    run: &Run,
+    window: &Window,
+    probe: &CacheProbe,
+    timing: Timing,
+) -> Summary {
+    let host = args.host.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+    let (records_in, records_out) = match &run.host_counts {
+        Some(c) => (c.records_in, c.records_out),
+        None => (run.stats.records_in, run.stats.records_out),
+    };
+    let redactions = match args.host {
+        Host::Native | Host::EnvoyIngest | Host::EnvoyLog => Some(run.redactions.iter().map(|r| r.1).sum()),
+        Host::Component => Some(redactions_in_metrics(&run.metrics)),
+        Host::FluentBit => None,
+    };
+    let alerts = match args.host {
+        Host::FluentBit => alerts_on_records(config, &run.records),
+        _ => run.signals.len() as u64,
+    };
+    Summary {
+        host,
+        records_in,
+        records_out,
+        redactions,
+        alerts,
+        load_secs: window.load().as_secs_f64(),
+        compiled: probe.compiled(),
+        input_bytes: window.total_bytes(),
+        timed_bytes: timing.bytes,
+        timed_secs: timing.secs,
+        timed_passes: timing.passes,
+        mib_per_s: timing.mib_per_s(),
+    }
+}
+
+/// The sum of `logsift_redactions_total` in a Prometheus exposition.
+fn redactions_in_metrics(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("logsift_redactions_total"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
+}
+
+/// Fluent Bit hands out no alert events: a firing alert rides on its
+/// record, in the config's `alerts.record_field`.
+fn alerts_on_records(config: &[u8], records: &[Vec<u8>]) -> u64 {
+    let config: serde_json::Value = serde_json::from_slice(config).unwrap_or_default();
+    let Some(field) = config["alerts"]["record_field"].as_str() else { return 0 };
+    records
+        .iter()
+        .filter(|r| {
+            serde_json::from_slice::<serde_json::Value>(r)
+                .is_ok_and(|v| v.get(field).is_some_and(serde_json::Value::is_object))
+        })
+        .count() as u64
+}
+
+fn print_stats(args: &RunArgs, run: &Run, summary: &Summary) {
+    let plugin = plugin_path(args);
+    let plugin = plugin.canonicalize().unwrap_or(plugin);
+    let shown = plugin.strip_prefix(std::env::current_dir().unwrap_or_default()).unwrap_or(&plugin);
+    eprintln!("{}", summary.load_line(&shown.display().to_string()));
     if let Some(c) = &run.host_counts {
         eprintln!(
             "records: in {} out {} dropped by the module {} lost to errors {}",
             c.records_in, c.records_out, c.dropped, c.errors
         );
-        // Only hosts that hand out signals apart from records fill metrics.
-        if !run.metrics.is_empty() {
-            eprintln!("signals: {}", run.signals.len());
-        }
-        eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
-        return;
+    } else {
+        let s = &run.stats;
+        eprintln!(
+            "records: in {} out {} sampled {} rate_limited {} dropped_by_rule {} emitted {} kept_for_alert {}",
+            s.records_in,
+            s.records_out,
+            s.sampled,
+            s.rate_limited,
+            s.dropped_by_rule,
+            s.records_emitted,
+            s.kept_for_alert
+        );
     }
-    let s = &run.stats;
-    eprintln!(
-        "records: in {} out {} sampled {} rate_limited {} dropped_by_rule {} emitted {} kept_for_alert {}",
-        s.records_in,
-        s.records_out,
-        s.sampled,
-        s.rate_limited,
-        s.dropped_by_rule,
-        s.records_emitted,
-        s.kept_for_alert
-    );
-    let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
-    red.sort_by_key(|r| std::cmp::Reverse(r.1));
-    let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
-    eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
-    eprintln!("signals: {}", run.signals.len());
-    eprintln!("throughput: {:.1} MB in {:.3}s = {mbs:.1} MB/s", bytes as f64 / 1e6, secs);
+    if !run.redactions.is_empty() || run.host_counts.is_none() {
+        let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
+        red.sort_by_key(|r| std::cmp::Reverse(r.1));
+        let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
+        eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
+    } else if let Some(n) = summary.redactions {
+        eprintln!("redactions: {n}");
+    }
+    match args.host {
+        Host::FluentBit => eprintln!("alerts: {} (on records)", summary.alerts),
+        _ => eprintln!("signals: {}", run.signals.len()),
+    }
+    eprintln!("{}", summary.throughput_line());
 }

@@ -3,7 +3,10 @@
 //!
 //! - `cargo xtask demo`: build everything and run the bundled sample logs
 //!   through logsift with the example config, printing a before/after view,
-//!   the sampling and drop counts, and the alert signals that fired;
+//!   the sampling and drop counts, the alert signals that fired, each
+//!   plugin's load (compile) time apart from its throughput, and a closing
+//!   table per host; `--quick` runs only the native engine and the Fluent
+//!   Bit module;
 //! - `cargo xtask test`: every check CI runs — formatting, clippy (host and
 //!   wasm targets), the whole test suite, and a build of the benchmarks.
 //!
@@ -27,7 +30,7 @@ const SAMPLES: &[&str] =
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
-        "demo" => demo(),
+        "demo" => demo(std::env::args().skip(2).any(|a| a == "--quick")),
         "test" => test(),
         "schema" => schema(),
         // Every task that builds Wasm installs the targets first (js_dist
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
         }
         "bench" => bench(),
         _ => {
-            eprintln!("usage: cargo xtask <demo|test|dist|test-js|schema|bench>");
+            eprintln!("usage: cargo xtask <demo [--quick]|test|dist|test-js|schema|bench|oci>");
             return ExitCode::FAILURE;
         }
     };
@@ -221,18 +224,24 @@ const PLUGINS: &[(&str, &str, &str)] = &[
 
 /// Builds every plugin with the `wasm` profile into `dist/`.
 fn dist() -> Result<(), String> {
+    for plugin in PLUGINS {
+        build_plugin(*plugin)?;
+    }
+    Ok(())
+}
+
+/// Builds one of [`PLUGINS`] and copies it into `dist/`.
+fn build_plugin((package, target, profile): (&str, &str, &str)) -> Result<(), String> {
     let dist = root().join("dist");
     std::fs::create_dir_all(&dist).map_err(|e| e.to_string())?;
-    for (package, target, profile) in PLUGINS {
-        let mut c = cargo();
-        c.args(["build", "-p", package, "--target", target, "--profile", profile]);
-        run(c)?;
-        let file = format!("{}.wasm", package.replace('-', "_"));
-        let built = target_dir().join(target).join(profile).join(&file);
-        std::fs::copy(&built, dist.join(&file)).map_err(|e| format!("{}: {e}", built.display()))?;
-        let size = std::fs::metadata(dist.join(&file)).map(|m| m.len()).unwrap_or(0);
-        eprintln!("dist/{file}: {size} bytes");
-    }
+    let mut c = cargo();
+    c.args(["build", "-p", package, "--target", target, "--profile", profile]);
+    run(c)?;
+    let file = format!("{}.wasm", package.replace('-', "_"));
+    let built = target_dir().join(target).join(profile).join(&file);
+    std::fs::copy(&built, dist.join(&file)).map_err(|e| format!("{}: {e}", built.display()))?;
+    let size = std::fs::metadata(dist.join(&file)).map(|m| m.len()).unwrap_or(0);
+    eprintln!("dist/{file}: {size} bytes");
     Ok(())
 }
 
@@ -253,9 +262,15 @@ fn bench() -> Result<(), String> {
     run(b)
 }
 
-fn demo() -> Result<(), String> {
+/// `quick`: only the native engine and the Fluent Bit module, only the
+/// Fluent Bit plugin built.
+fn demo(quick: bool) -> Result<(), String> {
     ensure_targets()?;
-    dist()?;
+    if quick {
+        build_plugin(PLUGINS[0])?;
+    } else {
+        dist()?;
+    }
     let mut build = cargo();
     build.args(["build", "--release", "-p", "logsift-host"]);
     run(build)?;
@@ -265,22 +280,29 @@ fn demo() -> Result<(), String> {
     let out_dir = target_dir().join("demo");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     println!("\nlogsift demo — config {}", rel(&config));
-    let hosts = ["native", "fluent-bit", "component", "envoy-ingest"];
+    let hosts: &[&str] = if quick {
+        &["native", "fluent-bit"]
+    } else {
+        &["native", "fluent-bit", "component", "envoy-ingest"]
+    };
     // Envoy's own access-log entries also go through the module in its
     // access-logger role, one request per line.
-    let runs = SAMPLES
-        .iter()
-        .flat_map(|s| hosts.map(|h| (s, h)))
-        .chain(SAMPLES.iter().filter(|s| s.starts_with("envoy-access")).map(|s| (s, "envoy-log")));
+    let envoy_log =
+        SAMPLES.iter().filter(|s| !quick && s.starts_with("envoy-access")).map(|s| (s, "envoy-log"));
+    let runs = SAMPLES.iter().flat_map(|s| hosts.iter().map(move |h| (s, *h))).chain(envoy_log);
+    let mut table = Vec::new();
     for (sample, host) in runs {
         let input = samples.join(sample);
         let out_path = out_dir.join(format!("{sample}.{host}.out"));
         let sig_path = out_dir.join(format!("{sample}.{host}.signals.ndjson"));
+        let stats_path = out_dir.join(format!("{sample}.{host}.stats.json"));
         let output = Command::new(&exe)
             .args(["run", "--host", host, "--replay-step", "0.05", "--stats", "--config"])
             .arg(&config)
             .arg("--signals")
             .arg(&sig_path)
+            .arg("--stats-json")
+            .arg(&stats_path)
             .arg(&input)
             .output()
             .map_err(|e| format!("{}: {e}", exe.display()))?;
@@ -313,8 +335,58 @@ fn demo() -> Result<(), String> {
         } else {
             println!("  full output: {} (alerts ride on records as the `alert` field)", rel(&out_path));
         }
+        let stats = std::fs::read(&stats_path).map_err(|e| format!("{}: {e}", stats_path.display()))?;
+        let stats: serde_json::Value =
+            serde_json::from_slice(&stats).map_err(|e| format!("{}: {e}", stats_path.display()))?;
+        table.push((sample.to_string(), stats));
+    }
+    print_table(&table, quick);
+    if quick {
+        println!(
+            "\n(--quick: native and Fluent Bit only; `cargo xtask demo` adds the component and Envoy hosts)"
+        );
     }
     Ok(())
+}
+
+/// The demo's closing table: one row per sample and host.
+fn print_table(rows: &[(String, serde_json::Value)], quick: bool) {
+    let int = |v: &serde_json::Value| v.as_u64().map_or_else(|| "–".to_owned(), |n| n.to_string());
+    println!("\n── summary (throughput over the processing only; the plugin load is apart) ──");
+    println!(
+        "{:<22} {:<13} {:>7} {:>7} {:>10} {:>6} {:>9} {:>9}",
+        "sample", "host", "in", "out", "redactions", "alerts", "MiB/s", "load"
+    );
+    for (sample, s) in rows {
+        let rate = s["mib_per_s"].as_f64().map_or_else(|| "too small".to_owned(), |r| format!("{r:.1}"));
+        let load = s["load_secs"].as_f64().unwrap_or(0.0);
+        let load = if load >= 1.0 { format!("{load:.2} s") } else { format!("{:.0} ms", load * 1e3) };
+        let mark = match s["compiled"].as_bool() {
+            Some(true) => "*",
+            _ => "",
+        };
+        println!(
+            "{:<22} {:<13} {:>7} {:>7} {:>10} {:>6} {:>9} {:>8}{mark:1}",
+            sample,
+            s["host"].as_str().unwrap_or("?"),
+            int(&s["records_in"]),
+            int(&s["records_out"]),
+            int(&s["redactions"]),
+            int(&s["alerts"]),
+            rate,
+            load,
+        );
+    }
+    println!(
+        "* compiled with Cranelift in this run and cached: the next run loads it in milliseconds.\n\
+         Redactions –: Fluent Bit's module exposes no counters (its records are the native ones)."
+    );
+    if !quick {
+        println!(
+            "envoy-ingest and envoy-log send one request per line here (--replay-step), so their\n\
+             MiB/s is per-request cost; BENCHMARKS.md has the batched and criterion figures."
+        );
+    }
 }
 
 /// Shows one input line that held PII and what came out for it.
