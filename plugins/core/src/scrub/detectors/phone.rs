@@ -19,6 +19,8 @@
 //! are never phones, with or without context.
 
 use super::context::{self, PHONE_WORDS};
+use std::sync::LazyLock;
+
 use super::phone_regions::{Lead, REGIONS, Shape};
 use super::{after, before, glued_before, glued_to_number};
 
@@ -160,18 +162,42 @@ impl<'h> Groups<'h> {
 
 /// Whether groups `0..k` are a region's national shape.
 fn national(g: &Groups, k: usize) -> bool {
-    let fits = |sh: &Shape| {
-        sh.groups.len() == k
-            && sh.groups.iter().zip(&g.lens[..k]).all(|(a, b)| a == b)
-            && match sh.lead {
-                Lead::Trunk => g.lead(0) == b'0' && g.second().is_some_and(|d| d != b'0'),
-                Lead::Any => true,
-                Lead::OneOf(ds) => ds.contains(&g.lead(0)),
-            }
-            && g.one_style(k, sh.seps)
+    let Some(key) = shape_key(&g.lens[..k]) else {
+        return false;
     };
-    g.parens_ok(k) && REGIONS.iter().any(|r| r.shapes.iter().any(fits))
+    let fits = |sh: &Shape| {
+        (match sh.lead {
+            Lead::Trunk => g.lead(0) == b'0' && g.second().is_some_and(|d| d != b'0'),
+            Lead::Any => true,
+            Lead::OneOf(ds) => ds.contains(&g.lead(0)),
+        }) && g.one_style(k, sh.seps)
+    };
+    // Every number-shaped run in a record comes here: look the grouping up
+    // instead of walking every region's table.
+    let table = &*SHAPES_BY_KEY;
+    let first = table.partition_point(|(k, _)| *k < key);
+    g.parens_ok(k) && table[first..].iter().take_while(|(k, _)| *k == key).any(|(_, sh)| fits(sh))
 }
+
+/// A grouping as one number: four bits a group, at most seven groups of at
+/// most 15 digits (a national shape has two to five).
+fn shape_key(lens: &[u8]) -> Option<u32> {
+    if lens.len() > 7 || lens.iter().any(|&l| l == 0 || l > 15) {
+        return None;
+    }
+    Some(lens.iter().fold(0u32, |a, &l| (a << 4) | u32::from(l)))
+}
+
+/// Every region's shapes, sorted by their grouping's key.
+static SHAPES_BY_KEY: LazyLock<Vec<(u32, &'static Shape)>> = LazyLock::new(|| {
+    let mut v: Vec<(u32, &'static Shape)> = REGIONS
+        .iter()
+        .flat_map(|r| r.shapes.iter())
+        .filter_map(|sh| shape_key(sh.groups).map(|k| (k, sh)))
+        .collect();
+    v.sort_by_key(|(k, _)| *k);
+    v
+});
 
 /// International: `+CC …` or `00CC …`, 7–15 digits besides a trunk `(0)`.
 fn international(g: &Groups, k: usize) -> bool {
@@ -224,6 +250,22 @@ fn with_context(g: &Groups, k: usize) -> bool {
     !decimal && !small_groups && g.one_style(k, b" .-/") && g.parens_ok(k)
 }
 
+/// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` (years 1900–2099) at the start.
+fn starts_with_date(span: &[u8]) -> bool {
+    let d = |i: usize| span.get(i).is_some_and(u8::is_ascii_digit);
+    span.len() >= 10
+        && matches!(&span[..2], b"19" | b"20")
+        && d(2)
+        && d(3)
+        && matches!(span[4], b'-' | b'/' | b'.')
+        && span[7] == span[4]
+        && matches!(span[5], b'0' | b'1')
+        && d(6)
+        && matches!(span[8], b'0'..=b'3')
+        && d(9)
+        && !d(10)
+}
+
 /// Dotted groups of 1–3 digits, four of them: an IPv4 address, for the IP detector.
 fn ipv4_shape(g: &Groups) -> bool {
     g.n == 4 && !g.plus && (0..4).all(|i| g.lens[i] <= 3 && (i == 0 || g.seps[i] == b'.'))
@@ -264,6 +306,11 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
         return None;
     }
     let span = &hay[s..e];
+    // `2024-03-03 06:…`, `2024/03/12 08:…`: a date, the most common run in
+    // text logs; no head of one is a phone, with or without context.
+    if starts_with_date(span) {
+        return None;
+    }
     let (main_end, ext) = match extension(span) {
         Some((end, true)) => (end, true),
         Some((_, false)) => return None,
@@ -275,6 +322,8 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     }
     let mut context: Option<bool> = None;
     let mut context = || *context.get_or_insert_with(|| context::near(hay, s, PHONE_WORDS));
+    // Written as international (`+…`, `00CC…`): only those rules apply.
+    let intl = g.plus || (g.lead(0) == b'0' && g.second() == Some(b'0'));
     // The whole run with its extension, then heads without trailing groups:
     // first as written shapes, then, only if none is one, with context.
     for by_context in [false, true] {
@@ -294,7 +343,7 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
             }
             let ok = if by_context {
                 !g.plus && with_context(&g, k) && context()
-            } else if g.plus || international(&g, k) {
+            } else if intl {
                 international(&g, k)
             } else {
                 let local_with_ext = ext && k == g.n && k == 2 && g.lens[0] == 3 && g.lens[1] == 4;
@@ -425,6 +474,7 @@ mod tests {
             "montant 790 682 408,25 EUR",
             "1,634 567 890",
             "invoice 6834 0098 5771 2762",
+            "2024-03-03 0612448521",
             "IPC call Call#5645301 Retry#0",
             "\"GET / HTTP/1.1\" 304 1290516 \"-\"",
         ] {
