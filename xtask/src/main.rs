@@ -13,10 +13,12 @@
 //! Other tasks: `dist` (the plugins into `dist/`, the JS package and its
 //! playground into `dist/js/`, see `js.rs`), `test-js` (only the JS
 //! package's build, clippy and tests), `schema` (rewrite
-//! `observability/logsift.schema.json`), `bench` (full criterion run). Under `CI=true` a missing tool is an error,
+//! `observability/logsift.schema.json`), `bench` (full criterion run),
+//! `oci` (the proxy-wasm module as an OCI image for Istio, see `oci.rs`). Under `CI=true` a missing tool is an error,
 //! never a skip.
 
 mod js;
+mod oci;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
             ensure_targets().and_then(|()| js_dist()).and_then(|()| js_clippy()).and_then(|()| js_test())
         }
         "bench" => bench(),
+        "oci" => ensure_targets().and_then(|()| build_plugin(PLUGINS[1])).and_then(|()| oci_dist()),
         _ => {
             eprintln!("usage: cargo xtask <demo [--quick]|test|dist|test-js|schema|bench|oci>");
             return ExitCode::FAILURE;
@@ -135,10 +138,11 @@ fn ensure_otel() -> Result<(), String> {
 
 /// `promtool` and `amtool` check the Prometheus and Alertmanager files, the
 /// `prometheus` and `prometheus-alertmanager` servers run the end-to-end
-/// test, `docker-compose` (v1, needs no engine) checks the demo stack.
+/// test, `docker-compose` (v1, needs no engine) checks the demo stack,
+/// `skopeo` reads the OCI image of the proxy-wasm module (`oci.rs`).
 fn ensure_debian_tools() -> Result<(), String> {
     let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if have("promtool") && have("amtool") && have("docker-compose") {
+    if have("promtool") && have("amtool") && have("docker-compose") && have("skopeo") {
         return Ok(());
     }
     let mut update = Command::new("apt-get");
@@ -153,6 +157,7 @@ fn ensure_debian_tools() -> Result<(), String> {
         "prometheus",
         "prometheus-alertmanager",
         "docker-compose",
+        "skopeo",
     ]);
     install.env("DEBIAN_FRONTEND", "noninteractive");
     run(install)
@@ -175,9 +180,11 @@ fn test() -> Result<(), String> {
         c.args(["clippy", "-p", "logsift-core", "--target", target, "--", "-D", "warnings"]);
         run(c)?;
     }
-    // The host tests load the built plugins from dist/; the JS tests, the package.
+    // The host tests load the built plugins from dist/; the JS tests, the
+    // package; the OCI image is written and read back with skopeo.
     dist()?;
     js_dist()?;
+    oci_dist()?;
     // Each adapter (and the component test fixture and the Envoy and hosts
     // benches' Wasm modules) on the target it ships for; the JS package in
     // js_clippy.
@@ -242,6 +249,41 @@ fn build_plugin((package, target, profile): (&str, &str, &str)) -> Result<(), St
     std::fs::copy(&built, dist.join(&file)).map_err(|e| format!("{}: {e}", built.display()))?;
     let size = std::fs::metadata(dist.join(&file)).map(|m| m.len()).unwrap_or(0);
     eprintln!("dist/{file}: {size} bytes");
+    Ok(())
+}
+
+/// The OCI image of `dist/logsift_proxy_wasm.wasm` for Istio's `WasmPlugin`
+/// (see `oci.rs`), as a layout directory and a tar, checked with skopeo
+/// when it is installed (always under `CI=true`, see `ensure_debian_tools`).
+fn oci_dist() -> Result<(), String> {
+    let dist = root().join("dist");
+    let wasm = dist.join("logsift_proxy_wasm.wasm");
+    let module =
+        std::fs::read(&wasm).map_err(|e| format!("{}: {e} (run `cargo xtask dist`)", wasm.display()))?;
+    let tag = env!("CARGO_PKG_VERSION");
+    let mut annotations = serde_json::Map::new();
+    for (k, v) in [
+        ("org.opencontainers.image.title", "logsift-proxy-wasm"),
+        ("org.opencontainers.image.description", "logsift proxy-wasm filter (Envoy, Istio WasmPlugin)"),
+        ("org.opencontainers.image.version", tag),
+        ("org.opencontainers.image.licenses", "Apache-2.0"),
+    ] {
+        annotations.insert(k.into(), v.into());
+    }
+    let layout = oci::write_layout(&module, &dist.join("oci/logsift-proxy-wasm"), tag, &annotations)?;
+    let tar = dist.join("logsift-proxy-wasm.oci.tar");
+    oci::tar_dir(&layout.dir, &tar)?;
+    eprintln!("{}: OCI image layout, tag {tag}, manifest {}", rel(&layout.dir), layout.manifest_digest);
+    eprintln!("{}: the same as a tar (skopeo copy oci-archive:…)", rel(&tar));
+    let have_skopeo = Command::new("skopeo").arg("--version").output().is_ok_and(|o| o.status.success());
+    if have_skopeo {
+        oci::check_with_skopeo(&layout, &tar, &module, &target_dir().join("oci-check"))?;
+        eprintln!("skopeo: inspected and copied both; the plugin.wasm layer is the module byte for byte");
+    } else if std::env::var_os("CI").is_some() {
+        return Err("skopeo is missing (ensure_debian_tools installs it)".into());
+    } else {
+        eprintln!("skopeo not installed: the image was not read back (apt-get install skopeo)");
+    }
     Ok(())
 }
 
