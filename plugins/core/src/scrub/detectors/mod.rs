@@ -265,14 +265,19 @@ impl DetectorName {
             }
             DetectorName::CreditCard => &[(Digits, r"\b[0-9](?:[ \-]?[0-9]){11,18}\b")],
             DetectorName::UsSsn => &[(Digits, r"\b[0-9]{3}(?:-[0-9]{2}-| [0-9]{2} )[0-9]{4}\b")],
-            // International with `+` from 7 digits; any other form from 9 (no
-            // national format is shorter, and 8 would make every ISO date a
-            // candidate); 7 digits only with an extension. Between digits one
-            // separator, or a parenthesis with one beside it: columns of
-            // numbers padded with spaces are no candidates.
+            // The ways phones are written, as candidates for the check:
+            // international (`+`, 7 digits or more); with the trunk or
+            // international `0` (`020 7946 0958`, `0044 …`) or an area code
+            // in parentheses, 9 digits or more, any grouping; the national
+            // shapes without a trunk prefix (North America, Spain, India,
+            // Brazil); bare runs of 9–15 digits (phones only after a phone
+            // word); a 7-digit local number with an extension. Between digits
+            // one separator, or a parenthesis with one beside it. Dates,
+            // IPv4 addresses, versions and status-and-size pairs are none of
+            // these, so they never reach the check.
             DetectorName::PhoneNumber => &[(
                 Digits,
-                r"(?:\+[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){6,16}|(?:\(|\b)[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){8,16})(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b[0-9]{3}[ .\-][0-9]{4} ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6}",
+                r"\+[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){6,16}(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b0[0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){7,15}(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\([0-9](?:(?:[ .\-/]|\)[ .\-]?| ?\()[0-9]|[0-9]){8,16}(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b(?:1[ .\-])?[0-9]{3}[ .\-][0-9]{3}[ .\-][0-9]{4}(?: ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6})?|\b[6-9][0-9]{2} [0-9]{3} [0-9]{3}\b|\b[6-9][0-9]{2}(?: [0-9]{2}){3}\b|\b[6-9][0-9] [0-9]{3} [0-9]{2} [0-9]{2}\b|\b[6-9][0-9]{4} [0-9]{5}\b|\b[1-9][0-9][ .\-/]9?[0-9]{4}-[0-9]{4}\b|\b[1-9][0-9]{8,14}\b|\b[0-9]{3}[ .\-][0-9]{4} ?(?:[xX#]|[eE][xX][tT]\.?|[eE]xtension) ?[0-9]{1,6}",
             )],
             DetectorName::IpAddress => &[
                 (Digits, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}\b"),
