@@ -1,0 +1,1 @@
+//! Empty: the crate is its bench and example.
