@@ -19,9 +19,7 @@
 //! are never phones, with or without context.
 
 use super::context::{self, PHONE_WORDS};
-use std::sync::LazyLock;
-
-use super::phone_regions::{Lead, REGIONS, Shape};
+use super::phone_regions::{Lead, REGIONS, Shape, shape_key};
 use super::{after, before, glued_before, glued_to_number};
 
 /// Most digit groups a candidate can hold (the pattern allows 17 digits).
@@ -172,32 +170,10 @@ fn national(g: &Groups, k: usize) -> bool {
             Lead::OneOf(ds) => ds.contains(&g.lead(0)),
         }) && g.one_style(k, sh.seps)
     };
-    // Every number-shaped run in a record comes here: look the grouping up
-    // instead of walking every region's table.
-    let table = &*SHAPES_BY_KEY;
-    let first = table.partition_point(|(k, _)| *k < key);
-    g.parens_ok(k) && table[first..].iter().take_while(|(k, _)| *k == key).any(|(_, sh)| fits(sh))
+    // Every number-shaped run in a record comes here: one key comparison
+    // per shape before anything else is read.
+    g.parens_ok(k) && REGIONS.iter().flat_map(|r| r.shapes.iter()).any(|sh| sh.key == key && fits(sh))
 }
-
-/// A grouping as one number: four bits a group, at most seven groups of at
-/// most 15 digits (a national shape has two to five).
-fn shape_key(lens: &[u8]) -> Option<u32> {
-    if lens.len() > 7 || lens.iter().any(|&l| l == 0 || l > 15) {
-        return None;
-    }
-    Some(lens.iter().fold(0u32, |a, &l| (a << 4) | u32::from(l)))
-}
-
-/// Every region's shapes, sorted by their grouping's key.
-static SHAPES_BY_KEY: LazyLock<Vec<(u32, &'static Shape)>> = LazyLock::new(|| {
-    let mut v: Vec<(u32, &'static Shape)> = REGIONS
-        .iter()
-        .flat_map(|r| r.shapes.iter())
-        .filter_map(|sh| shape_key(sh.groups).map(|k| (k, sh)))
-        .collect();
-    v.sort_by_key(|(k, _)| *k);
-    v
-});
 
 /// International: `+CC …` or `00CC …`, 7–15 digits besides a trunk `(0)`.
 fn international(g: &Groups, k: usize) -> bool {

@@ -25,8 +25,11 @@ pub(crate) enum Lead {
 /// One grouping of a national number.
 #[derive(Debug)]
 pub(crate) struct Shape {
-    /// Digits in each group, in order.
+    /// Digits in each group, in order (matched through `key`).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read through `key`; tests read it"))]
     pub(crate) groups: &'static [u8],
+    /// `groups` as one number, four bits a group ([`shape_key`]).
+    pub(crate) key: u32,
     pub(crate) lead: Lead,
     /// Separators the groups may be written with (one style per number; the
     /// one after a parenthesised or first group may differ).
@@ -43,7 +46,29 @@ pub(crate) struct Region {
 }
 
 const fn shape(groups: &'static [u8], lead: Lead, seps: &'static [u8]) -> Shape {
-    Shape { groups, lead, seps }
+    match shape_key(groups) {
+        Some(key) => Shape { groups, key, lead, seps },
+        None => panic!("a shape has at most seven groups of 1-15 digits"),
+    }
+}
+
+/// A grouping as one number: four bits a group, at most seven groups of
+/// 1–15 digits (a national shape has two to five), so a candidate's
+/// grouping is compared with a shape in one step.
+pub(crate) const fn shape_key(lens: &[u8]) -> Option<u32> {
+    if lens.len() > 7 {
+        return None;
+    }
+    let mut key = 0u32;
+    let mut i = 0;
+    while i < lens.len() {
+        if lens[i] == 0 || lens[i] > 15 {
+            return None;
+        }
+        key = (key << 4) | lens[i] as u32;
+        i += 1;
+    }
+    Some(key)
 }
 
 const ANY_SEP: &[u8] = b" .-/";
