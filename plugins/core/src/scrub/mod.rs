@@ -460,9 +460,7 @@ impl Scrubber {
     /// twice equals scrubbing once.
     fn settle_text<'i>(&mut self, input: &'i [u8]) -> Cow<'i, [u8]> {
         let edits = self.scrub_text(input, &[]);
-        let unsettled = edits
-            .iter()
-            .any(|e| swallows_structure(&input[e.start..e.end]) || leaves_value_open(input, e.start, e.end));
+        let unsettled = edits.iter().any(|e| unsettles(input, e.start, e.end));
         if !unsettled {
             return apply(input, edits);
         }
@@ -757,10 +755,7 @@ impl Scrubber {
         // differently once redacted (a merged match that stops mid-value),
         // its decoded text is scrubbed exactly as a text line is, quoted keys
         // and settling included, and escaped again.
-        let unsettled = !tok.escaped
-            && found.iter().any(|f| {
-                swallows_structure(&input[f.start..f.end]) || leaves_value_open(input, f.start, f.end)
-            });
+        let unsettled = !tok.escaped && found.iter().any(|f| unsettles(input, f.start, f.end));
         if tok.escaped || unsettled {
             let decoded = json::unescape(&input[tok.start..tok.end]);
             let text = decoded.as_bytes();
@@ -1297,6 +1292,12 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
 /// or a line break, or left a value open; each pass only grows redactions,
 /// and one is the usual need.
 const SETTLE_PASSES: usize = 4;
+
+/// Whether redacting `input[start..end]` changes how the rest of the line
+/// reads as text, so a second scrub would find more.
+fn unsettles(input: &[u8], start: usize, end: usize) -> bool {
+    swallows_structure(&input[start..end]) || leaves_value_open(input, start, end)
+}
 
 /// Whether a redacted span held a character that delimits values in text.
 fn swallows_structure(span: &[u8]) -> bool {
