@@ -4,18 +4,6 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-fn lines() -> Vec<Vec<u8>> {
-    let path = std::env::var("AB_SAMPLE").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../host-test/samples/structlog.ndjson").into()
-    });
-    std::fs::read(path)
-        .unwrap()
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect()
-}
-
 macro_rules! pass {
     ($krate:ident, $p:expr, $ctx:expr, $lines:expr) => {{
         let mut kept = 0usize;
@@ -29,7 +17,7 @@ macro_rules! pass {
 }
 
 fn bench(c: &mut Criterion) {
-    let lines = lines();
+    let lines = logsift_ab_core::lines();
     let bytes: usize = lines.iter().map(Vec::len).sum();
     for (name, cfg) in [("strict", r#"{"scrub": {"preset": "strict"}}"#), ("default", r#"{"scrub": {}}"#)] {
         let mut g = c.benchmark_group(name);

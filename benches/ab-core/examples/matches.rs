@@ -2,15 +2,7 @@
 //! `AB_SAMPLE`, A against B: `cargo run --profile bench --example matches`
 //! after `run.sh` has written A.
 fn main() {
-    let path = std::env::var("AB_SAMPLE").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../host-test/samples/structlog.ndjson").into()
-    });
-    let lines: Vec<Vec<u8>> = std::fs::read(path)
-        .unwrap()
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
+    let lines = logsift_ab_core::lines();
     let cfg = r#"{"preset": "strict"}"#;
     let mut a = base::scrub::Scrubber::new(&serde_json::from_str(cfg).unwrap()).unwrap();
     let mut b = cur::scrub::Scrubber::new(&serde_json::from_str(cfg).unwrap()).unwrap();

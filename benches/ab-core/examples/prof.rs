@@ -4,15 +4,7 @@ fn main() {
     let a: Vec<String> = std::env::args().collect();
     let cfg = if a[2] == "strict" { r#"{"scrub": {"preset": "strict"}}"# } else { r#"{"scrub": {}}"# };
     let rounds: usize = a[3].parse().unwrap();
-    let path = std::env::var("AB_SAMPLE").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../host-test/samples/structlog.ndjson").into()
-    });
-    let lines: Vec<Vec<u8>> = std::fs::read(path)
-        .unwrap()
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect();
+    let lines = logsift_ab_core::lines();
     let mut kept = 0usize;
     if a[1] == "A" {
         let mut p = base::Pipeline::from_json(cfg.as_bytes()).unwrap();
