@@ -9,6 +9,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod body;
 pub mod component;
 pub mod fluent_bit;
 pub mod fuzzing;

@@ -4,6 +4,7 @@
 //! logsift run --host native --config observability/logsift.example.json app.log
 //! logsift run --host envoy-log --config observability/logsift.example.json access.ndjson
 //! logsift run --host component --config observability/logsift.example.json app.log
+//! logsift run --input-format auto --config logsift.json -o clean.bin push.bin   # a captured Loki/OTLP push
 //! logsift serve --config logsift.json --listen 127.0.0.1:8686 --forward http://127.0.0.1:8687/
 //! logsift schema > logsift.schema.json
 //! logsift --version   # version, git commit, and the plugin builds in dist/ with their SHA-256
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use logsift_host::body::{self, InputFormat};
 use logsift_host::component::ComponentPlugin;
 use logsift_host::fluent_bit::FluentBitConfig;
 use logsift_host::serve::{ServeOptions, Server};
@@ -144,7 +146,22 @@ struct RunArgs {
     /// first record and a replay gives every line its own time).
     #[arg(long)]
     batch: Option<usize>,
-    /// Input files; stdin when none.
+    /// Read the input as one captured push body in this format and write
+    /// the body rewritten in the same format (and compression) to --output
+    /// or stdout, as the ingest filter would pass it on; `auto` tells the
+    /// format from the bytes. Runs on --host native or envoy-ingest; with
+    /// it, --stats and --metrics go to stderr.
+    #[arg(long, value_enum)]
+    input_format: Option<InputFormat>,
+    /// With --input-format: write the rewritten body here instead of stdout.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// With --input-format on --host native: largest decoded body in bytes
+    /// (a larger one, or a decompression bomb, is an error). On
+    /// envoy-ingest the config's `proxy.max_body_bytes` applies.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_body: usize,
+    /// Input files; stdin when none (one file with --input-format).
     inputs: Vec<PathBuf>,
 }
 
@@ -205,6 +222,9 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
 
 fn run(args: &RunArgs) -> Result<(), String> {
     let config = std::fs::read(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    if let Some(format) = args.input_format {
+        return run_body(args, &config, format);
+    }
     let mut input = Vec::new();
     if args.inputs.is_empty() {
         std::io::stdin().read_to_end(&mut input).map_err(|e| format!("stdin: {e}"))?;
@@ -257,6 +277,72 @@ fn run(args: &RunArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `run --input-format`: one body in, the same body rewritten out.
+fn run_body(args: &RunArgs, config: &[u8], format: InputFormat) -> Result<(), String> {
+    let envoy = match args.host {
+        Host::Native => false,
+        Host::EnvoyIngest => true,
+        Host::FluentBit | Host::EnvoyLog | Host::Component => {
+            return Err(
+                "--input-format runs on --host native or envoy-ingest, the hosts that read push bodies"
+                    .into(),
+            );
+        }
+    };
+    let (name, raw) = match args.inputs.as_slice() {
+        [] => {
+            let mut raw = Vec::new();
+            std::io::stdin().read_to_end(&mut raw).map_err(|e| format!("stdin: {e}"))?;
+            ("stdin".to_owned(), raw)
+        }
+        [path] => {
+            (path.display().to_string(), std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?)
+        }
+        _ => return Err("--input-format reads one body: give one file, or none for stdin".into()),
+    };
+    let clock = match args.replay_step {
+        Some(step) => Clock::Replay { start: 1_732_464_000.0, step },
+        None => Clock::Wall,
+    };
+    let captured = body::captured(format, &raw, args.max_body).map_err(|e| format!("{name}: {e}"))?;
+    if format == InputFormat::Auto || args.stats {
+        eprintln!("logsift: {name} read as {}", captured.describe());
+    }
+    let (out, run) = if envoy {
+        body::run_envoy(&plugin_path(args), config, &captured, &raw, clock)
+    } else {
+        body::run_native(config, &captured, &raw, args.max_body, clock)
+    }
+    .map_err(|e| format!("{name}: {e}"))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &out).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&out).and_then(|()| stdout.flush()).map_err(|e| format!("stdout: {e}"))?;
+        }
+    }
+    // A body carries only its own records: summaries go to the log, as in the ingest filter.
+    for r in &run.records {
+        eprintln!("logsift: {}", String::from_utf8_lossy(r));
+    }
+    if args.stats {
+        let s = &run.stats;
+        eprintln!(
+            "records: in {} out {} sampled {} rate_limited {} dropped_by_rule {}",
+            s.records_in, s.records_out, s.sampled, s.rate_limited, s.dropped_by_rule
+        );
+        let mut red: Vec<_> = run.redactions.iter().filter(|(_, n)| *n > 0).collect();
+        red.sort_by_key(|r| std::cmp::Reverse(r.1));
+        let list: Vec<String> = red.iter().map(|(d, n)| format!("{d}={n}")).collect();
+        eprintln!("redactions: {}", if list.is_empty() { "none".into() } else { list.join(" ") });
+        eprintln!("bytes: in {} out {}", raw.len(), out.len());
+    }
+    if args.metrics {
+        eprint!("{}", run.metrics);
+    }
+    write_signals(args, &run)
 }
 
 /// Records per callback batch: the batching hosts report a batch's records
@@ -381,15 +467,18 @@ fn write_outputs(args: &RunArgs, run: &Run) -> Result<(), String> {
         out.write_all(run.metrics.as_bytes()).map_err(io)?;
     }
     out.flush().map_err(io)?;
-    if let Some(path) = &args.signals {
-        let mut s = Vec::new();
-        for ev in &run.signals {
-            s.extend(serde_json::to_vec(ev).map_err(|e| e.to_string())?);
-            s.push(b'\n');
-        }
-        std::fs::write(path, s).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_signals(args, run)
+}
+
+/// `--signals`: the run's alert events as NDJSON.
+fn write_signals(args: &RunArgs, run: &Run) -> Result<(), String> {
+    let Some(path) = &args.signals else { return Ok(()) };
+    let mut s = Vec::new();
+    for ev in &run.signals {
+        s.extend(serde_json::to_vec(ev).map_err(|e| e.to_string())?);
+        s.push(b'\n');
     }
-    Ok(())
+    std::fs::write(path, s).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The `--stats` figures of a run (its timing from `timing`).

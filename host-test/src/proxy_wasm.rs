@@ -1650,14 +1650,14 @@ pub fn plugin_config_for(config: &[u8], role: &str) -> Vec<u8> {
 
 /// What the in-process clusters received.
 #[derive(Debug, Default)]
-struct Received {
+pub(crate) struct Received {
     signals: Vec<logsift_core::AlertEvent>,
     collector: Vec<Vec<u8>>,
     errors: Vec<String>,
 }
 
 /// An upstream with the two logsift clusters, recording what they receive.
-fn recording_upstream() -> (Box<dyn Upstream + Send>, std::sync::Arc<std::sync::Mutex<Received>>) {
+pub(crate) fn recording_upstream() -> (Box<dyn Upstream + Send>, std::sync::Arc<std::sync::Mutex<Received>>) {
     let rec = std::sync::Arc::new(std::sync::Mutex::new(Received::default()));
     let r = rec.clone();
     let up = move |call: &HttpCall| -> CallAnswer {
@@ -1676,7 +1676,7 @@ fn recording_upstream() -> (Box<dyn Upstream + Send>, std::sync::Arc<std::sync::
 }
 
 /// Counters of the run, from the metrics the plugin defined.
-fn finish_run(
+pub(crate) fn finish_run(
     vm: &ProxyWasm,
     records: Vec<Vec<u8>>,
     rec: &Received,
@@ -1738,7 +1738,7 @@ fn finish_run(
 /// Compiles `plugin` once per process (per path and modification time):
 /// a test or a CLI run that drives the same module again does not pay for
 /// Cranelift twice.
-fn load(plugin: &std::path::Path) -> Result<(Engine, Module), DriverError> {
+pub(crate) fn load(plugin: &std::path::Path) -> Result<(Engine, Module), DriverError> {
     type Cache = HashMap<std::path::PathBuf, (Option<std::time::SystemTime>, Engine, Module)>;
     static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
     let mtime = std::fs::metadata(plugin).and_then(|m| m.modified()).ok();
