@@ -9,6 +9,14 @@
 //! rule fire. Alerts see every record, before sampling, so a 10% sample rate
 //! never hides nine failed logins in ten; the record that fires is kept.
 //! Group state is bounded (`max_groups`, least recently seen evicted).
+//!
+//! For fleets, where each instance sees a shard of the stream and its own
+//! windows never fill, the match counter is split by the rule's `group_by`
+//! values so Prometheus can sum it over instances (`logsift rules` writes
+//! those rules): `logsift_alert_matches_total{rule, <group_by labels>}`.
+//! Each rule has at most `max_series` group series; matches beyond go to
+//! the series whose group labels are all `__other__`, which exists at 0 from
+//! start-up, as the series of a rule without `group_by` does.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +41,12 @@ pub struct AlertsConfig {
     /// Most groups tracked over all rules (default 10000).
     #[serde(default = "max_groups")]
     pub max_groups: usize,
+    /// Most `logsift_alert_matches_total` series per rule with `group_by`
+    /// (default 100), not counting the `__other__` series that takes the
+    /// rest; 0 puts every group under `__other__`. Series live as long as
+    /// the pipeline, so this bounds both memory and Prometheus cardinality.
+    #[serde(default = "max_series")]
+    pub max_series: usize,
     /// `generatorURL` of events; `?rule=<name>` is appended.
     #[serde(default)]
     pub generator_url: Option<String>,
@@ -53,6 +67,9 @@ pub struct AlertsConfig {
 
 fn max_groups() -> usize {
     10_000
+}
+fn max_series() -> usize {
+    100
 }
 fn resend() -> Seconds {
     Seconds(60.0)
@@ -147,9 +164,59 @@ struct Rule {
     cfg: AlertRuleConfig,
     conditions: Vec<Condition>,
     for_secs: f64,
-    matches: u64,
     fired: u64,
     resolved: u64,
+    /// The `group_by` fields as Prometheus label names.
+    label_names: Vec<String>,
+    /// Matches per group label values, in order of appearance; at most
+    /// `max_series` (a list: it is short, and a map would cost the
+    /// proxy-wasm module code size).
+    series: Vec<(Vec<String>, Counted)>,
+    /// The rule's only series without `group_by`, else `__other__`.
+    rest: Counted,
+}
+
+/// What one match series has counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counted {
+    /// Matching records.
+    pub matches: u64,
+    /// The sum of `value_field` over them, for `aggregate: "sum"` (only
+    /// values above 0, since a counter never decreases).
+    pub value: f64,
+}
+
+/// The group label value of the series that takes matches beyond `max_series`.
+pub const OTHER: &str = "__other__";
+
+/// Label names the generated Prometheus rules or Prometheus itself use.
+const RESERVED_LABELS: &[&str] = &["rule", "alertname", "severity", "scope", "job", "instance", "pod"];
+
+/// A `group_by` field as a Prometheus label name: characters outside
+/// `[a-zA-Z0-9_]` become `_`, and a leading digit gets a `_` before it
+/// (`http.client_ip` -> `http_client_ip`).
+pub fn label_name(field: &str) -> String {
+    let mut name: String =
+        field.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+/// Longest group label value kept; longer values are cut (they are record
+/// data, and a label is held for the pipeline's life).
+const MAX_LABEL_VALUE: usize = 128;
+
+/// A group value as a metric label value: characters outside
+/// `[A-Za-z0-9_-]` become `_`, so that the proxy-wasm module, whose labels
+/// travel inside Envoy stat names, exports the very same value as every
+/// other host (`[IP_ADDRESS:9e86…]` -> `_IP_ADDRESS_9e86…_`).
+pub fn label_value(v: &str) -> String {
+    v.chars()
+        .take(MAX_LABEL_VALUE)
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -177,6 +244,9 @@ pub struct Fired {
 pub struct Alerts {
     rules: Vec<Rule>,
     groups: BoundedMap<(usize, Vec<String>), Group>,
+    max_series: usize,
+    /// Matches counted under `__other__` because their rule had `max_series` series.
+    overflowed: u64,
     levels: LevelSource,
     generator_url: String,
     record_field: Option<String>,
@@ -216,18 +286,37 @@ impl Alerts {
                     "is required with aggregate \"sum\", and only then",
                 ));
             }
+            let mut label_names: Vec<String> = Vec::new();
+            for (j, field) in r.group_by.iter().enumerate() {
+                let name = label_name(field);
+                let why = if name.is_empty() || name.starts_with("__") {
+                    "is no usable label name (empty, or starts with __)".to_owned()
+                } else if RESERVED_LABELS.contains(&name.as_str()) {
+                    format!("becomes the label \"{name}\", which the metrics or Prometheus already use")
+                } else if label_names.contains(&name) {
+                    format!("becomes the label \"{name}\", as an earlier group_by field does")
+                } else {
+                    label_names.push(name);
+                    continue;
+                };
+                return Err(ConfigError::new(at(&format!("group_by[{j}]")), why));
+            }
             rules.push(Rule {
                 conditions: Condition::list(&r.conditions, &at("match"))?,
                 for_secs: r.for_duration.map_or(0.0, |d| d.0),
                 cfg: r.clone(),
-                matches: 0,
                 fired: 0,
                 resolved: 0,
+                label_names,
+                series: Vec::new(),
+                rest: Counted::default(),
             });
         }
         Ok(Alerts {
             rules,
             groups: BoundedMap::new(cfg.max_groups),
+            max_series: cfg.max_series,
+            overflowed: 0,
             levels: LevelSource { field: cfg.level_field.clone(), numbering: cfg.level_numbering },
             generator_url: cfg.generator_url.clone().unwrap_or_default(),
             record_field: cfg.record_field.clone().filter(|f| !f.is_empty()),
@@ -260,7 +349,7 @@ impl Alerts {
                 .iter()
                 .map(|f| rec.get_path(f).map(|v| v.text().into_owned()).unwrap_or_default())
                 .collect();
-            self.rules[i].matches += 1;
+            self.count(i, &values, amount);
             let width = self.rules[i].cfg.window.0 / BUCKETS as f64;
             let g = self.groups.get_or_insert_with(&(i, values.clone()), || Group {
                 values,
@@ -281,6 +370,52 @@ impl Alerts {
         first
     }
 
+    /// Adds one match to its rule's series for the group `values`.
+    fn count(&mut self, i: usize, values: &[String], amount: f64) {
+        let rule = &mut self.rules[i];
+        let key: Vec<String> = values.iter().map(|v| label_value(v)).collect();
+        let found = rule.series.iter().position(|(k, _)| *k == key);
+        let counted = match found {
+            _ if values.is_empty() => &mut rule.rest,
+            Some(j) => &mut rule.series[j].1,
+            None if rule.series.len() < self.max_series => {
+                rule.series.push((key, Counted::default()));
+                let j = rule.series.len() - 1;
+                &mut rule.series[j].1
+            }
+            None => {
+                self.overflowed += 1;
+                &mut rule.rest
+            }
+        };
+        counted.matches += 1;
+        if amount > 0.0 && rule.cfg.aggregate == Aggregate::Sum {
+            counted.value += amount;
+        }
+    }
+
+    /// Calls `f` with every series of `logsift_alert_matches_total`, rule by
+    /// rule: the rule's name, whether it sums `value_field`, its group label
+    /// names, the group's label values (`None` for the `__other__` series,
+    /// and for the only series of a rule without `group_by`) and the counts.
+    /// A rule's `__other__` series comes first, then its groups in order of
+    /// appearance.
+    pub fn each_series(&self, mut f: impl FnMut(&str, bool, &[String], Option<&[String]>, Counted)) {
+        for r in &self.rules {
+            let sums = r.cfg.aggregate == Aggregate::Sum;
+            f(&r.cfg.name, sums, &r.label_names, None, r.rest);
+            for (values, counted) in &r.series {
+                f(&r.cfg.name, sums, &r.label_names, Some(values), *counted);
+            }
+        }
+    }
+
+    /// Group series held over all rules, and matches counted under
+    /// `__other__` because their rule had `max_series` series already.
+    pub fn series_state(&self) -> (usize, u64) {
+        (self.rules.iter().map(|r| r.series.len()).sum(), self.overflowed)
+    }
+
     /// Moves every group's window to `now`: resolves alerts whose value
     /// fell below the threshold and re-sends long-firing ones. Call on a timer.
     pub fn tick(&mut self, ctx: &Ctx, out: &mut Vec<AlertEvent>) {
@@ -298,11 +433,9 @@ impl Alerts {
         });
     }
 
-    /// Per rule: name, severity, records matched, events fired, events resolved.
-    pub fn counters(&self) -> impl Iterator<Item = (&str, &str, u64, u64, u64)> {
-        self.rules
-            .iter()
-            .map(|r| (r.cfg.name.as_str(), r.cfg.severity.as_str(), r.matches, r.fired, r.resolved))
+    /// Per rule: name, severity, events fired, events resolved.
+    pub fn counters(&self) -> impl Iterator<Item = (&str, &str, u64, u64)> {
+        self.rules.iter().map(|r| (r.cfg.name.as_str(), r.cfg.severity.as_str(), r.fired, r.resolved))
     }
 
     /// Groups tracked, and groups evicted to stay under `max_groups`.
@@ -427,5 +560,126 @@ mod tests {
         let mut l = BTreeMap::new();
         l.insert("ip".to_owned(), "10.0.0.1".to_owned());
         assert_eq!(fill("{{ $value }} from {{ $labels.ip }} {{x}}", &l, 7.0), "7 from 10.0.0.1 {{x}}");
+    }
+
+    fn alerts(json: &str) -> Result<Alerts, ConfigError> {
+        let cfg: AlertsConfig = serde_json::from_str(json).unwrap();
+        Alerts::new(&cfg)
+    }
+
+    /// Feeds JSON records one second apart; returns the events.
+    fn feed(a: &mut Alerts, records: &[String]) -> Vec<AlertEvent> {
+        let mut out = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let rec = Record::new(std::borrow::Cow::Borrowed(r.as_bytes()), crate::Format::Json);
+            let ctx = Ctx::new(1_700_000_000_000_000_000 + i as u64 * 1_000_000_000, 0);
+            a.observe(&rec, &ctx, &mut out);
+        }
+        out
+    }
+
+    /// `(labels, matches, value)` of every match series.
+    fn series(a: &Alerts) -> Vec<(String, u64, f64)> {
+        let mut all = Vec::new();
+        a.each_series(|rule, _, names, values, c| {
+            let mut labels = format!("rule={rule}");
+            for (j, n) in names.iter().enumerate() {
+                labels.push_str(&format!(",{n}={}", values.map_or(OTHER, |v| v[j].as_str())));
+            }
+            all.push((labels, c.matches, c.value));
+        });
+        all
+    }
+
+    const RULES: &str = r#"{"max_series": 2, "rules": [
+        {"name": "Pay", "match": [{"field": "event", "equals": "payment_failed"}], "threshold": 3},
+        {"name": "Auth", "match": [{"field": "event", "equals": "login_failed"}],
+         "group_by": ["client.ip"], "threshold": 5},
+        {"name": "Tokens", "match": [{"field": "event", "equals": "llm"}],
+         "aggregate": "sum", "value_field": "tokens", "threshold": 1000}
+    ]}"#;
+
+    #[test]
+    fn every_rule_has_a_series_at_zero_from_start() {
+        let a = alerts(RULES).unwrap();
+        assert_eq!(
+            series(&a),
+            [
+                ("rule=Pay".into(), 0, 0.0),
+                ("rule=Auth,client_ip=__other__".into(), 0, 0.0),
+                ("rule=Tokens".into(), 0, 0.0)
+            ]
+        );
+        assert_eq!(a.series_state(), (0, 0));
+    }
+
+    #[test]
+    fn groups_get_series_up_to_the_bound_then_other() {
+        let mut a = alerts(RULES).unwrap();
+        let login = |ip: &str| format!(r#"{{"event": "login_failed", "client": {{"ip": "{ip}"}}}}"#);
+        let records: Vec<String> = ["[IP_ADDRESS:9e86]", "b", "[IP_ADDRESS:9e86]", "c", "d", "b", "c"]
+            .iter()
+            .map(|ip| login(ip))
+            .chain([
+                r#"{"event": "payment_failed"}"#.to_owned(),
+                r#"{"event": "llm", "tokens": 250.5}"#.into(),
+            ])
+            .chain([r#"{"event": "llm", "tokens": -40}"#.to_owned(), r#"{"event": "other"}"#.into()])
+            .collect();
+        let events = feed(&mut a, &records);
+        // Below every threshold: the series count, nothing fires.
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(
+            series(&a),
+            [
+                ("rule=Pay".into(), 1, 0.0),
+                // c and d came after two groups had series: 3 matches under __other__.
+                ("rule=Auth,client_ip=__other__".into(), 3, 0.0),
+                ("rule=Auth,client_ip=_IP_ADDRESS_9e86_".into(), 2, 0.0),
+                ("rule=Auth,client_ip=b".into(), 2, 0.0),
+                // A negative amount is a match but never lowers the counter.
+                ("rule=Tokens".into(), 2, 250.5)
+            ]
+        );
+        assert_eq!(a.series_state(), (2, 3));
+    }
+
+    #[test]
+    fn zero_series_puts_every_group_under_other() {
+        let mut a = alerts(&RULES.replace(r#""max_series": 2"#, r#""max_series": 0"#)).unwrap();
+        feed(&mut a, &[r#"{"event": "login_failed", "client": {"ip": "a"}}"#.to_owned()]);
+        assert_eq!(series(&a)[1], ("rule=Auth,client_ip=__other__".into(), 1, 0.0));
+        assert_eq!(a.series_state(), (0, 1));
+    }
+
+    #[test]
+    fn label_values_are_bounded_and_safe_in_envoy_stat_names() {
+        assert_eq!(label_value("[IP_ADDRESS:9e866c2d4dbdf624]"), "_IP_ADDRESS_9e866c2d4dbdf624_");
+        assert_eq!(label_value("a.b;c=d é"), "a_b_c_d__");
+        assert_eq!(label_value(&"x".repeat(1000)).len(), MAX_LABEL_VALUE);
+        assert_eq!(label_name("http.client-ip"), "http_client_ip");
+        assert_eq!(label_name("0day"), "_0day");
+    }
+
+    #[test]
+    fn group_by_labels_that_would_clash_are_rejected_by_field() {
+        let rule = |group_by: &str| {
+            format!(
+                r#"{{"rules": [{{"name": "A", "match": [{{"field": "e", "equals": "x"}}],
+                 "group_by": {group_by}, "threshold": 1}}]}}"#
+            )
+        };
+        for (group_by, path, says) in [
+            (r#"["ip", "instance"]"#, "alerts.rules[0].group_by[1]", "\"instance\""),
+            (r#"["rule"]"#, "alerts.rules[0].group_by[0]", "\"rule\""),
+            (r#"["a.b", "a_b"]"#, "alerts.rules[0].group_by[1]", "earlier group_by field"),
+            (r#"["__x"]"#, "alerts.rules[0].group_by[0]", "starts with __"),
+            (r#"[""]"#, "alerts.rules[0].group_by[0]", "empty"),
+        ] {
+            let e = alerts(&rule(group_by)).unwrap_err();
+            assert_eq!(e.path(), path, "{group_by}: {e}");
+            assert!(e.message().contains(says), "{group_by}: {e}");
+        }
+        assert!(alerts(&rule(r#"["ip_address", "user.id"]"#)).is_ok());
     }
 }

@@ -113,11 +113,27 @@ pub(crate) fn metrics(p: &Pipeline) -> Vec<Metric> {
         m.push("logsift_redactions_total", Counter, help, &[("detector", &d)], n);
     }
     if let Some(a) = &p.alerts {
-        for (rule, _, n, _, _) in a.counters() {
-            let help = "Records matching an alert rule.";
-            m.push("logsift_alert_matches_total", Counter, help, &[("rule", rule)], n);
-        }
-        for (rule, sev, _, fired, resolved) in a.counters() {
+        let help = "Records matching an alert rule, before sampling, by rule and group_by values (at most alerts.max_series groups per rule, the rest under __other__).";
+        let mut sums = Vec::new();
+        a.each_series(|rule, sum, names, values, counted| {
+            let mut labels = vec![("rule", rule)];
+            for (j, n) in names.iter().enumerate() {
+                labels.push((n, values.map_or(crate::alerts::OTHER, |v| &v[j])));
+            }
+            m.push("logsift_alert_matches_total", Counter, help, &labels, counted.matches);
+            if sum {
+                sums.push(Metric {
+                    name: "logsift_alert_value_total".into(),
+                    help: "Sum of value_field over records matching an aggregate \"sum\" alert rule, before sampling.".into(),
+                    kind: Counter,
+                    labels: labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+                    value: counted.value,
+                });
+            }
+        });
+        // A family's samples stay together.
+        m.0.append(&mut sums);
+        for (rule, sev, fired, resolved) in a.counters() {
             for (status, n) in [("firing", fired), ("resolved", resolved)] {
                 let help = "Alert events sent, by rule, severity and status.";
                 let labels = [("rule", rule), ("severity", sev), ("status", status)];
@@ -131,6 +147,7 @@ pub(crate) fn metrics(p: &Pipeline) -> Vec<Metric> {
     }
     if let Some(a) = &p.alerts {
         state.push(("alerts", a.state()));
+        state.push(("alert_series", a.series_state()));
     }
     // One family's samples stay together, as the exposition format requires.
     for (stage, (keys, _)) in &state {
@@ -174,4 +191,51 @@ pub fn prometheus_text(metrics: &[Metric]) -> String {
         let _ = writeln!(o, " {}", m.value);
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Ctx, Pipeline};
+
+    #[test]
+    fn alert_match_series_carry_group_labels_and_sums() {
+        let config = br#"{"alerts": {"max_series": 1, "rules": [
+            {"name": "Auth", "match": [{"field": "event", "equals": "login_failed"}],
+             "group_by": ["ip"], "threshold": 5},
+            {"name": "Tokens", "match": [{"field": "event", "equals": "llm"}],
+             "aggregate": "sum", "value_field": "tokens", "threshold": 1000}]}}"#;
+        let mut p = Pipeline::from_json(config).unwrap();
+        let start = p.metrics_text();
+        for line in [
+            "logsift_alert_matches_total{rule=\"Auth\",ip=\"__other__\"} 0",
+            "logsift_alert_matches_total{rule=\"Tokens\"} 0",
+            "logsift_alert_value_total{rule=\"Tokens\"} 0",
+        ] {
+            assert!(start.lines().any(|l| l == line), "no `{line}` at start:\n{start}");
+        }
+        let mut ctx = Ctx::new(1_700_000_000_000_000_000, 0);
+        for r in [
+            r#"{"event": "login_failed", "ip": "[IP_ADDRESS:9e86]"}"#,
+            r#"{"event": "login_failed", "ip": "[IP_ADDRESS:9e86]"}"#,
+            r#"{"event": "login_failed", "ip": "10.0.0.1"}"#,
+            r#"{"event": "llm", "tokens": 120}"#,
+        ] {
+            p.process(r.as_bytes(), &mut ctx);
+        }
+        let text = p.metrics_text();
+        let family: Vec<&str> = text.lines().filter(|l| l.starts_with("logsift_alert_")).collect();
+        assert_eq!(
+            family[..4],
+            [
+                "logsift_alert_matches_total{rule=\"Auth\",ip=\"__other__\"} 1",
+                "logsift_alert_matches_total{rule=\"Auth\",ip=\"_IP_ADDRESS_9e86_\"} 2",
+                "logsift_alert_matches_total{rule=\"Tokens\"} 1",
+                "logsift_alert_value_total{rule=\"Tokens\"} 120",
+            ],
+            "{text}"
+        );
+        assert!(text.contains("logsift_state_keys{stage=\"alert_series\"} 1\n"), "{text}");
+        assert!(text.contains("logsift_state_evictions_total{stage=\"alert_series\"} 1\n"), "{text}");
+        assert_eq!(text.matches("# TYPE logsift_alert_value_total").count(), 1, "{text}");
+    }
 }

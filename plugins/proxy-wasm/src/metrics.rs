@@ -40,15 +40,17 @@ fn define(kind: MetricKind, name: &str) -> u32 {
 }
 
 /// A label value as Envoy's tag extraction can carry it: the encoding's
-/// separators (`.`, `;`, `=`) and anything else unusual become `_`.
-fn tag_value(v: &str) -> String {
-    v.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
-}
+/// separators (`.`, `;`, `=`) and anything else unusual become `_`. The
+/// engine writes alert group labels in this form already, so every host
+/// exports the same values.
+use logsift_core::alerts::label_value as tag_value;
 
-/// `label=.=value;.;` for each label, then the family name.
+/// `label=.=value;.;` for each label, then the family name. An empty value
+/// is left out: Envoy's tag regexes need one character, and to Prometheus
+/// an empty label is no label, as `logsift serve` exports it.
 pub fn stat_name(m: &Metric) -> String {
     let mut name = String::with_capacity(m.name.len() + 32 * m.labels.len());
-    for (k, v) in &m.labels {
+    for (k, v) in m.labels.iter().filter(|(_, v)| !v.is_empty()) {
         name.push_str(k);
         name.push_str("=.=");
         name.push_str(&tag_value(v));
@@ -109,5 +111,11 @@ mod tests {
             value: 1.0,
         };
         assert_eq!(stat_name(&m), "rule=.=Auth_Anomaly_x;.;severity=.=high;.;logsift_alert_signals_total");
+        let m = Metric {
+            name: "logsift_alert_matches_total".into(),
+            labels: vec![("rule".into(), "AuthAnomaly".into()), ("ip_address".into(), String::new())],
+            ..m
+        };
+        assert_eq!(stat_name(&m), "rule=.=AuthAnomaly;.;logsift_alert_matches_total");
     }
 }
