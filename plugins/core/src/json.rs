@@ -392,7 +392,9 @@ pub(crate) fn unescape(content: &[u8]) -> Cow<'_, str> {
         let mut tmp = [0u8; 4];
         out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    // Valid unless an escape met invalid bytes: take the buffer as it is
+    // then, instead of validating it and copying it again.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 fn hex4(digits: Option<&[u8]>) -> u32 {

@@ -395,7 +395,7 @@ impl Scrubber {
         let first = input.iter().find(|b| !b.is_ascii_whitespace()).copied();
         let mut fell_back = false;
         if matches!(first, Some(b'{' | b'[')) {
-            if std::str::from_utf8(input).is_ok() {
+            if all_ascii(input) || std::str::from_utf8(input).is_ok() {
                 // Kept between records, like the frame stack.
                 let mut found = std::mem::take(&mut self.found);
                 found.clear();
@@ -755,7 +755,7 @@ impl Scrubber {
         // differently once redacted (a merged match that stops mid-value),
         // its decoded text is scrubbed exactly as a text line is, quoted keys
         // and settling included, and escaped again.
-        let unsettled = !tok.escaped && found.iter().any(|f| unsettles(input, f.start, f.end));
+        let unsettled = !tok.escaped && found.iter().any(|f| unsettles_in_string(input, f.start, f.end));
         if tok.escaped || unsettled {
             let decoded = json::unescape(&input[tok.start..tok.end]);
             let text = decoded.as_bytes();
@@ -1288,6 +1288,15 @@ fn apply(input: &[u8], mut edits: Vec<Edit>) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Whether every byte is ASCII. Most records are, and this settles it faster
+/// than UTF-8 validation or `<[u8]>::is_ascii` (a word at a time): one OR
+/// over the whole line, with no early exit, which the compiler turns into
+/// SIMD (structlog sample, strict: 0.36 instructions per byte for the
+/// validation, 0.43 for `is_ascii`, 0.1 for this).
+fn all_ascii(input: &[u8]) -> bool {
+    input.iter().fold(0u8, |acc, &b| acc | b) < 0x80
+}
+
 /// How many times text is scrubbed again after a redaction swallowed a quote
 /// or a line break, or left a value open; each pass only grows redactions,
 /// and one is the usual need.
@@ -1297,6 +1306,13 @@ const SETTLE_PASSES: usize = 4;
 /// reads as text, so a second scrub would find more.
 fn unsettles(input: &[u8], start: usize, end: usize) -> bool {
     swallows_structure(&input[start..end]) || leaves_value_open(input, start, end)
+}
+
+/// [`unsettles`] for a match inside a JSON string without escapes, which
+/// can hold no `"` or line break (either would have ended the token): only
+/// `'` is looked for.
+fn unsettles_in_string(input: &[u8], start: usize, end: usize) -> bool {
+    memchr::memchr(b'\'', &input[start..end]).is_some() || leaves_value_open(input, start, end)
 }
 
 /// Whether a redacted span held a character that delimits values in text.

@@ -638,3 +638,10 @@ fn fused_groups_scan_like_separate_ones() {
         })
         .unwrap();
 }
+
+#[test]
+fn all_ascii_agrees_with_the_standard_check() {
+    for s in [&b""[..], b"plain", b"caf\xc3\xa9", b"\x7f", b"\x80", b"tail \xff"] {
+        assert_eq!(all_ascii(s), s.is_ascii(), "{s:?}");
+    }
+}

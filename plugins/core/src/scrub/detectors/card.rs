@@ -64,11 +64,18 @@ pub(crate) const IIN_RANGES: &[Iin] = &[
 /// The range that issues `ds` (digit values), if any.
 pub(crate) fn issuer(ds: &[u8]) -> Option<&'static Iin> {
     let n = ds.len();
+    // The number's first one to four digits as numbers, read once for all
+    // ranges (every candidate reaches this check, most are no card).
+    let mut prefixes = [0u32; 4];
+    let mut acc = 0u32;
+    for (slot, &d) in prefixes.iter_mut().zip(ds) {
+        acc = acc * 10 + u32::from(d);
+        *slot = acc;
+    }
     IIN_RANGES.iter().find(|r| {
         let k = usize::from(r.digits);
-        let prefix = ds.iter().take(k).fold(0u32, |a, &d| a * 10 + u32::from(d));
         n >= k
-            && (r.low..=r.high).contains(&prefix)
+            && (r.low..=r.high).contains(&prefixes[k - 1])
             && (usize::from(r.lengths.0)..=usize::from(r.lengths.1)).contains(&n)
             && (r.only.is_empty() || r.only.iter().any(|&l| usize::from(l) == n))
     })
@@ -147,6 +154,11 @@ fn continues(hay: &[u8], s: usize, e: usize, sep: u8) -> bool {
 pub(crate) fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, usize)> {
     // The pattern may run on into a following number ("4111…1111 2 times"):
     // try the whole candidate, then shorter ones ending before a separator.
+    // No network's range starts with 0, 7 or 9, and the retries only
+    // shorten the end: most candidates (counters, ids) stop here.
+    if !matches!(hay.get(s), Some(b'1'..=b'6' | b'8')) {
+        return None;
+    }
     let mut buf = [0u8; MAX_DIGITS];
     loop {
         let span = &hay[s..e];
@@ -187,6 +199,12 @@ mod tests {
 
     fn ds(s: &str) -> Vec<u8> {
         s.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+    }
+
+    #[test]
+    fn every_range_reads_one_to_four_digits() {
+        // `issuer` indexes its four prefixes with them.
+        assert!(IIN_RANGES.iter().all(|r| (1..=4).contains(&r.digits)));
     }
 
     #[test]
