@@ -14,6 +14,7 @@ pub mod component;
 pub mod fluent_bit;
 pub mod fuzzing;
 pub mod proxy_wasm;
+pub mod rules;
 pub mod serve;
 
 use std::fmt;

@@ -7,6 +7,7 @@
 //! logsift run --input-format auto --config logsift.json -o clean.bin push.bin   # a captured Loki/OTLP push
 //! logsift serve --config logsift.json --listen 127.0.0.1:8686 --forward http://127.0.0.1:8687/
 //! logsift schema > logsift.schema.json
+//! logsift rules --config logsift.json > logsift-fleet-rules.yml   # fleet-wide Prometheus rules
 //! logsift --version   # version, git commit, and the plugin builds in dist/ with their SHA-256
 //! ```
 
@@ -52,6 +53,20 @@ enum Cmd {
     Serve(ServeArgs),
     /// Print the JSON Schema of the config document.
     Schema,
+    /// Write Prometheus alerting rules that evaluate the config's alert
+    /// rules over the whole fleet (every instance's match counters summed),
+    /// for Prometheus to load next to the per-instance ones.
+    Rules(RulesArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// The config document (JSON).
+    #[arg(long)]
+    config: PathBuf,
+    /// Write the rules here instead of stdout.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -178,6 +193,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match cmd {
+        Cmd::Rules(args) => match rules(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("logsift rules: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Schema => {
             print!("{}", logsift_core::schema_json());
             ExitCode::SUCCESS
@@ -196,6 +218,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn rules(args: &RulesArgs) -> Result<(), String> {
+    let config = std::fs::read(&args.config).map_err(|e| format!("{}: {e}", args.config.display()))?;
+    let text = logsift_host::rules::fleet_rules(&config, &args.config.display().to_string())
+        .map_err(|e| format!("{}: {e}", args.config.display()))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
     }
 }
 

@@ -27,6 +27,9 @@ fn read(rel: &str) -> String {
 
 const RULES: &str = "observability/prometheus/logsift-rules.yml";
 const RULE_TESTS: &str = "observability/prometheus/logsift-rules.test.yml";
+const FLEET_RULES: &str = "observability/prometheus/logsift-fleet-rules.yml";
+const FLEET_RULE_TESTS: &str = "observability/prometheus/logsift-fleet-rules.test.yml";
+const EXAMPLE_CONFIG: &str = "observability/logsift.example.json";
 const ENGINE_METRICS: &str = "host-test/samples/golden/structlog.ndjson.metrics";
 
 /// Whether `tool` runs; `false` to skip (never under CI).
@@ -77,6 +80,90 @@ fn alert_rules_are_valid() {
 fn alert_rule_unit_tests_pass() {
     if have("promtool") {
         run("promtool", &["test", "rules", "prometheus/logsift-rules.test.yml"]);
+    }
+}
+
+/// The shipped fleet rules are what `logsift rules` writes for the example
+/// config; they change only with `LOGSIFT_BLESS=1`.
+#[test]
+fn fleet_rules_are_generated_from_the_example_config() {
+    let config = std::fs::read(root().join(EXAMPLE_CONFIG)).unwrap();
+    let got = logsift_host::rules::fleet_rules(&config, EXAMPLE_CONFIG).unwrap();
+    let path = root().join(FLEET_RULES);
+    if std::env::var_os("LOGSIFT_BLESS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = read(FLEET_RULES);
+    if want != got {
+        let diff: Vec<String> = want
+            .lines()
+            .zip(got.lines())
+            .enumerate()
+            .filter(|(_, (w, g))| w != g)
+            .take(10)
+            .map(|(i, (w, g))| format!("  line {}:\n  - {w}\n  + {g}", i + 1))
+            .collect();
+        panic!(
+            "{FLEET_RULES} is not what `logsift rules --config {EXAMPLE_CONFIG}` writes \
+             (bless with LOGSIFT_BLESS=1; {} vs {} lines):\n{}",
+            want.lines().count(),
+            got.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn fleet_alert_rules_are_valid() {
+    if have("promtool") {
+        run("promtool", &["check", "rules", "prometheus/logsift-fleet-rules.yml"]);
+    }
+}
+
+#[test]
+fn fleet_alert_rule_unit_tests_pass() {
+    if have("promtool") {
+        run("promtool", &["test", "rules", "prometheus/logsift-fleet-rules.test.yml"]);
+    }
+}
+
+/// Every logsift rule of the example config has a fleet alert of the same
+/// name and severity, selecting its own rule's counter over its window.
+#[test]
+fn fleet_alerts_follow_the_engine_rules() {
+    let config: serde_json::Value = serde_json::from_str(&read(EXAMPLE_CONFIG)).unwrap();
+    let fleet = alerts(&read(FLEET_RULES));
+    let engine = config["alerts"]["rules"].as_array().unwrap();
+    assert_eq!(fleet.len(), engine.len(), "{FLEET_RULES}: {fleet:?}");
+    for rule in engine {
+        let name = rule["name"].as_str().unwrap();
+        let alert = fleet.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no fleet alert {name}"));
+        assert_eq!(alert.labels.get("severity").map(String::as_str), rule["severity"].as_str(), "{name}");
+        assert_eq!(alert.labels.get("scope").map(String::as_str), Some("fleet"), "{name}");
+        assert!(alert.expr.contains(&format!("{{rule=\"{name}\"}}[{}]", rule["window"].as_str().unwrap())));
+        assert!(alert.expr.contains(&format!(">= {}", rule["threshold"])), "{name}:\n{}", alert.expr);
+        assert!(alert.expr.contains("sum without (instance, pod)"), "{name}:\n{}", alert.expr);
+        assert_eq!(
+            alert.annotations.get("summary").map(String::as_str),
+            rule["annotations"]["summary"].as_str()
+        );
+    }
+    let engine_names = exposed_names(&read(ENGINE_METRICS));
+    for alert in &fleet {
+        for name in metric_names(&alert.expr) {
+            assert!(engine_names.contains(&name), "{}: {name} is not exported by the engine", alert.name);
+        }
+    }
+    // Unit-tested firing and quiet, like the per-instance rules.
+    let seen = tested_both_ways(&read(FLEET_RULE_TESTS));
+    for alert in &fleet {
+        assert_eq!(
+            seen.get(&alert.name),
+            Some(&(true, true)),
+            "{FLEET_RULE_TESTS}: {} (fires, quiet)",
+            alert.name
+        );
     }
 }
 
@@ -293,10 +380,9 @@ fn app_alerts_follow_the_engine_rules() {
     }
 }
 
-/// The unit tests check every alert both firing and not firing.
-#[test]
-fn every_alert_is_unit_tested_both_ways() {
-    let tests = read(RULE_TESTS);
+/// Per alert name of a promtool test file: whether it is expected firing
+/// somewhere, and quiet somewhere.
+fn tested_both_ways(tests: &str) -> BTreeMap<String, (bool, bool)> {
     let mut seen: BTreeMap<String, (bool, bool)> = BTreeMap::new();
     let mut lines = tests.lines().map(str::trim);
     while let Some(line) = lines.next() {
@@ -305,9 +391,16 @@ fn every_alert_is_unit_tested_both_ways() {
         match lines.next() {
             Some("exp_alerts: []") => entry.1 = true,
             Some("exp_alerts:") => entry.0 = true,
-            other => panic!("{RULE_TESTS}: `alertname: {name}` not followed by exp_alerts: {other:?}"),
+            other => panic!("`alertname: {name}` not followed by exp_alerts: {other:?}"),
         }
     }
+    seen
+}
+
+/// The unit tests check every alert both firing and not firing.
+#[test]
+fn every_alert_is_unit_tested_both_ways() {
+    let seen = tested_both_ways(&read(RULE_TESTS));
     for alert in rules() {
         let (fires, quiet) = seen.get(&alert.name).copied().unwrap_or_default();
         assert!(fires, "{RULE_TESTS} never sees {} firing", alert.name);
