@@ -47,9 +47,17 @@ struct Cli {
 enum Cmd {
     /// Process NDJSON or text lines; kept records go to stdout, one per line.
     Run(RunArgs),
-    /// Serve the component over HTTP: POST NDJSON to /v1/process, get the
-    /// kept records back (and forwarded with --forward); GET /metrics,
-    /// /v1/signals, /healthz. A sidecar for Vector and other HTTP pipelines.
+    /// Serve the component over HTTP, as a sidecar or a push gateway.
+    ///
+    /// POST NDJSON or text to /v1/process: the kept records come back (and
+    /// go to --forward). POST a shipper's push to /loki/api/v1/push (JSON or
+    /// protobuf + snappy), /v1/logs or /otlp/v1/logs (OTLP JSON or protobuf,
+    /// gzip or not) or .../_bulk: it is rewritten in its own format and sent
+    /// to --forward plus the request's path, the backend's answer passed
+    /// back. With --grpc-listen, OTLP/gRPC LogsService/Export too (h2c), sent
+    /// on to --grpc-forward. A body logsift does not read is refused (415,
+    /// gRPC UNIMPLEMENTED) unless its path is under a --pass-through prefix;
+    /// it is never rewritten as lines. GET /metrics, /v1/signals, /healthz.
     Serve(ServeArgs),
     /// Print the JSON Schema of the config document.
     Schema,
@@ -81,12 +89,29 @@ struct ServeArgs {
     /// The component to load (default: dist/logsift_component.wasm).
     #[arg(long)]
     plugin: Option<PathBuf>,
-    /// Largest request body in bytes, before and after gzip decoding (413 beyond).
+    /// Largest request body in bytes, before and after decoding (gzip,
+    /// snappy, gRPC frames): 413, or gRPC RESOURCE_EXHAUSTED, beyond.
     #[arg(long, default_value_t = 8 << 20)]
     max_body: usize,
-    /// POST processed NDJSON to this URL too (such as Vector's http_server source).
+    /// POST processed NDJSON to this URL too (such as Vector's http_server
+    /// source); pushes go to this base URL followed by their path
+    /// (http://loki:3100 sends /loki/api/v1/push on to Loki). Without it, a
+    /// push is answered with its rewritten body.
     #[arg(long)]
     forward: Option<String>,
+    /// Also serve OTLP/gRPC (h2c) on this address, such as 127.0.0.1:4317.
+    #[arg(long, requires = "grpc_forward")]
+    grpc_listen: Option<String>,
+    /// Where gRPC calls go on: http://HOST:PORT of an OTLP/gRPC receiver
+    /// (an OpenTelemetry Collector), spoken to as h2c.
+    #[arg(long, requires = "grpc_listen")]
+    grpc_forward: Option<String>,
+    /// A path prefix (repeatable) under which a body logsift does not read
+    /// (another gRPC service, an unknown content type) goes on untouched to
+    /// the forward target instead of being refused. Bodies it reads are
+    /// scrubbed there as anywhere.
+    #[arg(long = "pass-through", value_name = "PREFIX")]
+    pass_through: Vec<String>,
     /// POST alert events to this Alertmanager (base URL; /api/v2/alerts is appended).
     #[arg(long)]
     alertmanager: Option<String>,
@@ -244,10 +269,19 @@ fn serve(args: &ServeArgs) -> Result<(), String> {
         forward: args.forward.clone(),
         alertmanager: args.alertmanager.clone(),
         retries: args.retries,
+        grpc_listen: args.grpc_listen.clone(),
+        grpc_forward: args.grpc_forward.clone(),
+        pass_through: args.pass_through.clone(),
         ..ServeOptions::default()
     };
     let server = Server::start(&plugin, opts).map_err(|e| format!("{}: {e}", args.config.display()))?;
-    eprintln!("logsift serve: listening on http://{} (POST /v1/process)", server.addr());
+    eprintln!(
+        "logsift serve: listening on http://{} (POST /v1/process, /loki/api/v1/push, /v1/logs, /otlp/v1/logs, .../_bulk)",
+        server.addr()
+    );
+    if let Some(addr) = server.grpc_addr() {
+        eprintln!("logsift serve: OTLP/gRPC on {addr} (h2c)");
+    }
     server.wait();
     Ok(())
 }

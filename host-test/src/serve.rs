@@ -21,8 +21,12 @@
 //!   backend's status and body are the answer. Without `forward` the answer
 //!   is the rewritten body. An unknown body is 415, a malformed one 400, a
 //!   decompression bomb 413, each counted in `logsift_serve_errors_total{reason}`.
-//!   OTLP/gRPC is not served here (tiny_http speaks HTTP/1.1 only): put
-//!   Envoy's OTLP/gRPC listener in front for it.
+//!   A path under a `pass_through` prefix is a push route too: a body there
+//!   that logsift does not read goes on untouched instead of 415 (the
+//!   proxy-wasm ingest role's `proxy.pass_through`).
+//! - OTLP/gRPC `LogsService/Export` on a second listener, `grpc_listen`
+//!   (h2c, [`grpc`]), forwarded to `grpc_forward` with the upstream's answer
+//!   and trailers passed back; refusals are gRPC statuses.
 //! - `GET /v1/signals`: the most recent alert events (up to
 //!   [`SIGNALS_KEPT`]) as NDJSON in Alertmanager's v2 shape; with
 //!   `alertmanager`, new events are also POSTed to `<url>/api/v2/alerts`.
@@ -47,6 +51,7 @@ use tiny_http::{Header, Method, Request, Response};
 use crate::component::{ComponentConfig, ComponentFilter, ComponentPlugin};
 use crate::{Clock, DriverError, lines};
 
+mod grpc;
 mod push;
 
 /// Most of a refused body read and discarded before answering.
@@ -80,6 +85,14 @@ pub struct ServeOptions {
     pub limits: ComponentConfig,
     /// Threads answering requests.
     pub workers: usize,
+    /// Serve OTLP/gRPC (h2c) on this address too (port 0: any free one).
+    pub grpc_listen: Option<String>,
+    /// Where gRPC calls go on: `http://host:port` of a Collector's OTLP/gRPC
+    /// receiver (h2c). Needed with `grpc_listen`.
+    pub grpc_forward: Option<String>,
+    /// Path prefixes where a body logsift does not read goes on untouched
+    /// instead of being refused (another gRPC service, an unknown content type).
+    pub pass_through: Vec<String>,
 }
 
 impl Default for ServeOptions {
@@ -95,6 +108,9 @@ impl Default for ServeOptions {
             clock: Clock::Wall,
             limits: ComponentConfig::default(),
             workers: 2,
+            grpc_listen: None,
+            grpc_forward: None,
+            pass_through: Vec::new(),
         }
     }
 }
@@ -140,6 +156,7 @@ pub struct Server {
     http: Arc<tiny_http::Server>,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
+    grpc: Option<grpc::GrpcServer>,
 }
 
 impl std::fmt::Debug for Server {
@@ -202,6 +219,14 @@ impl Server {
             stop: AtomicBool::new(false),
             opts,
         });
+        // Before any thread starts, so a bad gRPC setting stops nothing.
+        let grpc = match (&shared.opts.grpc_listen, &shared.opts.grpc_forward) {
+            (Some(listen), Some(forward)) => Some(grpc::start(shared.clone(), listen, forward)?),
+            (Some(_), None) => {
+                return Err("gRPC needs an upstream to send calls on to: give --grpc-forward".into());
+            }
+            (None, _) => None,
+        };
         let mut threads = Vec::new();
         for _ in 0..shared.opts.workers.max(1) {
             let (http, shared) = (http.clone(), shared.clone());
@@ -224,12 +249,17 @@ impl Server {
                 }
             }));
         }
-        Ok(Server { addr, http, shared, threads })
+        Ok(Server { addr, http, shared, threads, grpc })
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the OTLP/gRPC listener, when there is one.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc.as_ref().map(|g| g.addr)
     }
 
     /// Blocks until the server stops (it runs until the process ends).
@@ -243,6 +273,9 @@ impl Server {
     /// forwarded and final alert events sent.
     pub fn shutdown(mut self) {
         self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(g) = self.grpc.as_mut() {
+            g.shutdown();
+        }
         for _ in 0..self.threads.len() {
             self.http.unblock();
         }
@@ -382,7 +415,7 @@ fn handle(shared: &Shared, mut req: Request) {
         (_, "/healthz" | "/metrics" | "/v1/signals" | "/v1/process") => {
             text(shared, req, 405, "method not allowed")
         }
-        (_, p) if push::is_push_route(p) => push::push(shared, req, &path),
+        (_, p) if push::is_push_route(p) || push::passes_through(shared, p) => push::push(shared, req, &path),
         _ => text(
             shared,
             req,

@@ -13,8 +13,10 @@
 //!   so these are encoded from Loki's `push.proto` with prost and snap.
 //!
 //!
-//! The HTTP exporters also run against `logsift serve`'s push routes, which
-//! forward to the same backend (serve has no gRPC).
+//! The same exporters also run against `logsift serve`: the HTTP ones at its
+//! push routes, the gRPC ones at its OTLP/gRPC listener (h2c), each
+//! forwarding to the same backends; raw gRPC calls from grpcio check the
+//! statuses and messages it ends bad and foreign calls with.
 //!
 //! `cargo xtask test` installs Envoy and the SDK into `.venv/`
 //! (`ensure_envoy`, `ensure_otel`). Under `CI=true` a missing one fails.
@@ -72,7 +74,7 @@ fn otel_python_exporters_over_http_and_grpc_reach_the_backend_scrubbed() {
 }
 
 /// The same HTTP exporters at `logsift serve`'s push routes, forwarding to
-/// the same backend (OTLP/gRPC is Envoy's: serve speaks HTTP/1.1 only).
+/// the same backend.
 #[test]
 fn otel_python_http_exporters_through_logsift_serve_reach_the_backend_scrubbed() {
     let Some(python) = otel_python() else { return };
@@ -97,6 +99,85 @@ fn otel_python_http_exporters_through_logsift_serve_reach_the_backend_scrubbed()
         "http,http_gzip,http_loki3",
     );
     assert_exported_scrubbed(&got, &["http", "http_gzip", "http_loki3"]);
+    server.shutdown();
+}
+
+/// `logsift serve` with its OTLP/gRPC listener in front of the grpcio backend.
+fn serve_grpc(backend_grpc: u16, pass_through: &[&str]) -> logsift_host::serve::Server {
+    let path = root().join("dist/logsift_component.wasm");
+    assert!(path.exists(), "{} is missing: run `cargo xtask dist`", path.display());
+    let engine = logsift_host::fluent_bit::engine().unwrap();
+    let plugin = logsift_host::component::ComponentPlugin::from_file(&engine, &path).unwrap();
+    let opts = logsift_host::serve::ServeOptions {
+        listen: "127.0.0.1:0".into(),
+        config: r#"{"scrub": {"preset": "strict"}, "enrich": {"level": {}}}"#.into(),
+        max_body: 1 << 20,
+        grpc_listen: Some("127.0.0.1:0".into()),
+        grpc_forward: Some(format!("http://127.0.0.1:{backend_grpc}")),
+        pass_through: pass_through.iter().map(|p| (*p).to_owned()).collect(),
+        ..logsift_host::serve::ServeOptions::default()
+    };
+    logsift_host::serve::Server::start(&plugin, opts).unwrap()
+}
+
+/// The SDK's gRPC exporter (identity and gzip) at `logsift serve
+/// --grpc-listen`: the backend gets every record scrubbed and the exporter
+/// sees the backend's success. Calls logsift refuses end with a gRPC status
+/// and a message the client reads, and reach no backend.
+#[test]
+fn otel_python_grpc_exporter_through_logsift_serve_reaches_the_backend_scrubbed() {
+    let Some(python) = otel_python() else { return };
+    let backend_grpc = free_port();
+    let server = serve_grpc(backend_grpc, &[]);
+    let grpc = server.grpc_addr().unwrap().to_string();
+    let cases = "grpc,grpc_gzip,grpc_trace,raw_bad_protobuf,raw_too_large,raw_trace";
+    let got = otel_clients(&python, "127.0.0.1:9", &grpc, free_port(), backend_grpc, cases);
+    assert_exported_scrubbed(&got, &["grpc", "grpc_gzip"]);
+    // grpcio hides the transport's own headers (grpc-encoding); the SDK's
+    // user agent is metadata the backend sees as it was sent.
+    let ua = &got["grpc_gzip"]["received"][0]["headers"]["user-agent"];
+    assert!(
+        ua.as_str().unwrap().starts_with("OTel-OTLP-Exporter-Python/"),
+        "metadata was not passed on: {ua}"
+    );
+
+    // The OTLP exporter gives up on the foreign service; nothing reaches a backend.
+    assert_eq!(got["grpc_trace"]["results"], serde_json::json!(["FAILURE"]), "{}", got["grpc_trace"]);
+    for (case, code, says) in [
+        ("raw_bad_protobuf", "INVALID_ARGUMENT", "logsift: "),
+        ("raw_too_large", "RESOURCE_EXHAUSTED", "larger than 1048576 bytes"),
+        ("raw_trace", "UNIMPLEMENTED", "--pass-through"),
+    ] {
+        let c = &got[case];
+        assert_eq!(c["code"], code, "{case}: {c}");
+        assert!(c["details"].as_str().unwrap().contains(says), "{case}: {c}");
+        assert_eq!(c["received"], serde_json::json!([]), "{case}: a refused call reached the backend");
+    }
+    let metrics = ureq::get(&format!("http://{}/metrics", server.addr()))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    for reason in ["bad_protobuf", "body_too_large", "unsupported_format"] {
+        assert!(
+            metrics.contains(&format!("logsift_serve_errors_total{{reason=\"{reason}\"}}")),
+            "{reason}: {metrics}"
+        );
+    }
+    server.shutdown();
+
+    // Listed as pass-through, the other service's call goes on as sent and
+    // its answer comes back; log exports are still scrubbed.
+    let server = serve_grpc(backend_grpc, &["/opentelemetry.proto.collector.trace.v1.TraceService/"]);
+    let grpc = server.grpc_addr().unwrap().to_string();
+    let got = otel_clients(&python, "127.0.0.1:9", &grpc, free_port(), backend_grpc, "grpc,raw_trace");
+    assert_exported_scrubbed(&got, &["grpc"]);
+    let trace = &got["raw_trace"];
+    assert_eq!(trace["code"], "OK", "{trace}");
+    let received = trace["received"].as_array().unwrap();
+    assert_eq!(received.len(), 1, "{trace}");
+    assert_eq!(received[0]["raw_hex"], trace["sent_hex"], "a pass-through call was changed");
     server.shutdown();
 }
 

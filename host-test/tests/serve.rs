@@ -502,3 +502,43 @@ fn push_routes_refuse_unknown_bad_and_oversized_bodies_and_answer_the_body_witho
     );
     s.shutdown();
 }
+
+/// `pass_through`, as the proxy-wasm ingest role's `proxy.pass_through`: a
+/// body logsift does not read goes on untouched under a listed prefix (push
+/// route or not) and is 415 elsewhere; bodies it reads are scrubbed there too.
+#[test]
+fn pass_through_prefixes_forward_unread_bodies_untouched_and_still_scrub_logs() {
+    use common::messages::*;
+
+    let up = common::envoy::Upstream::start();
+    let s = start(ServeOptions {
+        config: STRICT.into(),
+        forward: Some(format!("http://127.0.0.1:{}", up.port)),
+        pass_through: vec!["/raw/".into(), "/v1/logs".into()],
+        ..ServeOptions::default()
+    });
+    let blob = b"\x00\x01 opaque bytes for bob@example.com".to_vec();
+    let octets = ("Content-Type", "application/octet-stream");
+    for path in ["/raw/blob", "/v1/logs"] {
+        let (status, body) = call("POST", &url(&s, path), &[octets], &blob);
+        assert_eq!(status, 204, "{path}: {}", String::from_utf8_lossy(&body));
+    }
+    // Not listed: refused, never forwarded.
+    let (status, body) = call("POST", &url(&s, "/otlp/v1/logs"), &[octets], &blob);
+    assert_eq!(status, 415, "{}", String::from_utf8_lossy(&body));
+    let (status, _) = call("POST", &url(&s, "/elsewhere"), &[octets], &blob);
+    assert_eq!(status, 404);
+    // Logs under a listed prefix are read and scrubbed as anywhere.
+    let ndjson = ("Content-Type", "application/x-ndjson");
+    let (status, _) = call("POST", &url(&s, "/raw/ingest"), &[ndjson], b"{\"user\": \"bob@example.com\"}\n");
+    assert_eq!(status, 204);
+
+    let bodies = up.bodies.lock().unwrap().clone();
+    let heads = up.heads.lock().unwrap().clone();
+    assert_eq!(bodies.len(), 3, "{heads:?}");
+    assert_eq!((&bodies[0], &bodies[1]), (&blob, &blob), "a pass-through body was changed");
+    assert!(heads[0].starts_with("POST /raw/blob ") && heads[1].starts_with("POST /v1/logs "), "{heads:?}");
+    assert_no_secret("scrubbed under a pass-through prefix", &bodies[2]);
+    assert!(contains(&bodies[2], b"[EMAIL_ADDRESS]"), "{}", String::from_utf8_lossy(&bodies[2]));
+    s.shutdown();
+}

@@ -5,8 +5,10 @@
 //! `--forward` followed by the request's path, with the request's headers
 //! (content type and encoding, `X-Scope-OrgID`, `Authorization`, …) and the
 //! backend's answer passed back. Without `--forward` the answer is the
-//! rewritten body itself. A body the formats crate does not read is 415;
+//! rewritten body itself. A body the formats crate does not read is 415,
+//! or goes on untouched when its path is under a `pass_through` prefix;
 //! malformed protobuf, framing or compression 400; a decompression bomb 413.
+//! OTLP/gRPC comes through the same [`rewrite`] from [`super::grpc`].
 //!
 //! The component is called in batches, as `/v1/process` does: a first walk
 //! of the body collects its records (and Loki metadata and label values), the
@@ -33,6 +35,14 @@ use crate::component::ComponentFilter;
 /// The paths served as push routes.
 pub(super) fn is_push_route(path: &str) -> bool {
     matches!(path, "/loki/api/v1/push" | "/v1/logs" | "/otlp/v1/logs") || path.ends_with("/_bulk")
+}
+
+/// Whether `path` is under a `pass_through` prefix: a body there that
+/// logsift does not read goes on untouched instead of being refused (the
+/// proxy-wasm ingest role's `proxy.pass_through`). Bodies it reads are
+/// rewritten there as anywhere.
+pub(super) fn passes_through(shared: &Shared, path: &str) -> bool {
+    shared.opts.pass_through.iter().any(|p| !p.is_empty() && path.starts_with(p.as_str()))
 }
 
 /// Request headers that are about this hop, not the body: never forwarded.
@@ -145,7 +155,7 @@ impl Records for Replay<'_> {
     }
 }
 
-fn count_error(shared: &Shared, reason: &'static str) {
+pub(super) fn count_error(shared: &Shared, reason: &'static str) {
     *lock(&shared.counters.errors).entry(reason).or_default() += 1;
 }
 
@@ -167,7 +177,8 @@ pub(super) fn push(shared: &Shared, mut req: Request, path: &str) {
         grpc_encoding: get("grpc-encoding"),
     });
     let body = match detected {
-        Ok(b) => b,
+        Ok(b) => Some(b),
+        Err(_) if passes_through(shared, path) => None,
         Err(why) => return refuse(shared, req, 415, "unsupported_format", &why.to_string()),
     };
     let max = shared.opts.max_body;
@@ -181,7 +192,12 @@ pub(super) fn push(shared: &Shared, mut req: Request, path: &str) {
     if raw.len() > max {
         return refuse(shared, req, 413, "body_too_large", &format!("body larger than {max} bytes"));
     }
-    let (out, kept) = match rewrite(shared, &body, &raw) {
+    let rewritten = match &body {
+        Some(body) => rewrite(shared, body, &raw),
+        // Listed as pass-through: not ours to read, on as sent.
+        None => Ok((raw, 0)),
+    };
+    let (out, kept) = match rewritten {
         Ok(r) => r,
         Err(Failure::Format(e)) => {
             return text_counted(shared, req, e.status() as u16, e.reason(), &e.to_string());
@@ -214,13 +230,13 @@ pub(super) fn push(shared: &Shared, mut req: Request, path: &str) {
     }
 }
 
-enum Failure {
+pub(super) enum Failure {
     Format(logsift_formats::Error),
     Component(DriverError),
 }
 
 /// The body rewritten in its format, and how many records it kept.
-fn rewrite(shared: &Shared, body: &Body, raw: &[u8]) -> Result<(Vec<u8>, u64), Failure> {
+pub(super) fn rewrite(shared: &Shared, body: &Body, raw: &[u8]) -> Result<(Vec<u8>, u64), Failure> {
     let max = shared.opts.max_body;
     let mut collect = Collect::default();
     logsift_formats::rewrite(body, raw, max, &mut collect).map_err(Failure::Format)?;

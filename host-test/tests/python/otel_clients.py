@@ -11,6 +11,11 @@ Runs the backends behind Envoy and the clients in front of it:
 
 Prints one JSON document: per case, the exporter's results and what the
 backend received (MessageToDict, plus the raw bytes in hex).
+
+The `raw_*` cases (run only when named in --cases) call the gRPC listener
+with grpcio's generic unary calls and raw bytes, to see the status a bad or
+foreign call ends with: malformed protobuf, a message over --big-bytes, and
+TraceService/Export (which the backend implements, recording the bytes).
 """
 
 import argparse
@@ -94,6 +99,31 @@ class GrpcBackend(logs_service_pb2_grpc.LogsServiceServicer):
         return logs_service_pb2.ExportLogsServiceResponse()
 
 
+TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+LOGS_EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
+# A span export as raw bytes: ExportTraceServiceRequest{resource_spans: [{...}]}
+# with a planted name (field 1 > ResourceSpans, 2 > ScopeSpans, 2 > Span, 5 = name).
+SPAN_NAME = b"checkout for bob@example.com"
+SPAN = bytes([0x0A, len(SPAN_NAME) + 6, 0x12, len(SPAN_NAME) + 4, 0x12, len(SPAN_NAME) + 2, 0x2A, len(SPAN_NAME)]) + SPAN_NAME
+
+
+def trace_export(raw, context):
+    with lock:
+        received.append({"transport": "grpc trace", "headers": dict(context.invocation_metadata()), "raw_hex": raw.hex()})
+    return b""
+
+
+def raw_call(target, method, payload):
+    """One unary call of raw bytes; the status it ended with."""
+    with grpc.insecure_channel(target) as channel:
+        call = channel.unary_unary(method, request_serializer=None, response_deserializer=None)
+        try:
+            call(payload, timeout=5)
+            return {"code": "OK", "details": ""}
+        except grpc.RpcError as e:
+            return {"code": e.code().name, "details": e.details()}
+
+
 def recording(cls):
     class Recording(cls):
         results = []
@@ -156,6 +186,7 @@ def main():
     ap.add_argument("--cases", default="", help="comma-separated cases to run (default: all)")
     ap.add_argument("--backend-http", type=int, required=True)
     ap.add_argument("--backend-grpc", type=int, required=True)
+    ap.add_argument("--big-bytes", type=int, default=2 << 20, help="size of raw_too_large's message")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
 
@@ -163,6 +194,13 @@ def main():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     logs_service_pb2_grpc.add_LogsServiceServicer_to_server(GrpcBackend(), server)
+    server.add_generic_rpc_handlers(
+        (
+            grpc.method_handlers_generic_handler(
+                TRACE_SERVICE, {"Export": grpc.unary_unary_rpc_method_handler(trace_export)}
+            ),
+        )
+    )
     server.add_insecure_port(f"127.0.0.1:{args.backend_grpc}")
     server.start()
 
@@ -195,6 +233,19 @@ def main():
         before = len(received)
         span_through(exporter)
         out["grpc_trace"] = {"results": exporter.results, "received": received[before:]}
+    raw = {
+        "raw_bad_protobuf": (LOGS_EXPORT, b"\x0a\xff\xff\xff"),
+        "raw_too_large": (LOGS_EXPORT, b"\x0a" + b"\x00" * args.big_bytes),
+        "raw_trace": (f"/{TRACE_SERVICE}/Export", SPAN),
+    }
+    for name, (method, payload) in raw.items():
+        if name not in wanted:
+            continue
+        before = len(received)
+        out[name] = raw_call(args.envoy_grpc, method, payload)
+        with lock:
+            out[name]["received"] = received[before:]
+        out[name]["sent_hex"] = payload.hex() if len(payload) < 4096 else ""
     server.stop(0)
     httpd.shutdown()
     json.dump(out, sys.stdout)
