@@ -1,8 +1,8 @@
 //! # logsift-formats
 //!
 //! The wire formats of log pushes, shared by every place that reads log
-//! bodies (the proxy-wasm `ingest` role and `logsift serve`'s push routes;
-//! `logsift run --input-format` next). Pure Rust, no host ABI. A body is
+//! bodies (the proxy-wasm `ingest` role, `logsift serve`'s push routes and
+//! OTLP/gRPC listener, and `logsift run --input-format` for a body on disk). Pure Rust, no host ABI. A body is
 //! decoded into records, each record is handed to [`Records`] (the engine,
 //! see [`Engine`]), and the result is encoded in the same format.
 //!
@@ -39,11 +39,11 @@
 //! | OpenTelemetry SDKs, `http/protobuf` (Python SDK *tested*) | `/v1/logs`, `application/x-protobuf` | [`otlp_proto`]: body, attributes, severity, trace id as one record; rewritten in place |
 //! | Collector `otlphttp` exporter; SDKs with gzip (Python *tested*) | the same, `content-encoding: gzip` | the same, gzip again |
 //! | OTLP/HTTP to Loki 3 (Python SDK *tested*) | `/otlp/v1/logs`, protobuf or JSON | as `/v1/logs` |
-//! | OpenTelemetry SDKs, `grpc` (Python SDK *tested*, Java, .NET default) | `LogsService/Export`, `application/grpc`, plain or `grpc-encoding: gzip` | [`grpc`]: each frame rewritten and re-framed, response untouched (Envoy only; `serve` speaks HTTP/1.1) |
+//! | OpenTelemetry SDKs, `grpc` (Python SDK *tested*, Java, .NET default) | `LogsService/Export`, `application/grpc`, plain or `grpc-encoding: gzip` | [`grpc`]: each frame rewritten and re-framed, response untouched (Envoy; `logsift serve --grpc-listen` passes the upstream's answer back) |
 //! | OTLP/JSON senders | `/v1/logs`, `application/json` | [`otlp_json`] |
 //! | Elasticsearch `_bulk` clients (Fluent Bit `es`, Vector `elasticsearch`) | `…/_bulk`, NDJSON | [`es_bulk`]: documents scrubbed, action lines kept |
 //! | anything sending NDJSON or text | any path, NDJSON or `text/*` | [`lines`] |
-//! | another gRPC service, an unknown content type or encoding | — | 415 with a message; passed on as sent only under a `proxy.pass_through` path prefix (Envoy); never rewritten as lines |
+//! | another gRPC service, an unknown content type or encoding | — | 415 (gRPC `UNIMPLEMENTED`) with a message; passed on as sent only under a `proxy.pass_through` path prefix (Envoy) or a `logsift serve --pass-through` one; never rewritten as lines |
 //!
 //! Malformed protobuf, gRPC framing or compression is 400, a body or frame
 //! that decodes past the limit 413 ([`Error::status`], [`Error::reason`]).
