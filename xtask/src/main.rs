@@ -142,7 +142,8 @@ fn ensure_otel() -> Result<(), String> {
 /// `skopeo` reads the OCI image of the proxy-wasm module (`oci.rs`).
 fn ensure_debian_tools() -> Result<(), String> {
     let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    if have("promtool") && have("amtool") && have("docker-compose") && have("skopeo") {
+    // `prometheus` is the server too: tests/fleet.rs runs it over a simulated fleet.
+    if have("promtool") && have("prometheus") && have("amtool") && have("docker-compose") && have("skopeo") {
         return Ok(());
     }
     let mut update = Command::new("apt-get");
