@@ -120,6 +120,12 @@ impl RootContext for Root {
                 st.meta = Some(meta);
                 st.ctx = Some(Ctx::new(now_nanos(), now_nanos() ^ 0x9e37_79b9_7f4a_7c15));
                 st.metrics = Metrics::define();
+                // The engine's series exist at 0 before the first record, as
+                // in `logsift serve`: Prometheus' increase() cannot see the
+                // first sample of a series, so a count that appeared at 1 would
+                // be lost to the fleet alert rules.
+                let zero = st.pipeline.as_ref().map(Pipeline::metrics).unwrap_or_default();
+                st.metrics.sync(&zero);
                 let _ = host::set_tick_period(std::time::Duration::from_secs(1));
                 true
             }
