@@ -1022,7 +1022,25 @@ fn key_values(
             continue;
         }
         let key = &hay[ks..sep];
-        let path: Vec<&[u8]> = key.split(|&b| b == b'.').collect();
+        // The key's dotted segments, without an allocation for the usual
+        // few (this runs at every `=` and `:` of a text line).
+        let mut small: [&[u8]; 8] = [&[]; 8];
+        let mut n = 0;
+        for seg in key.split(|&b| b == b'.') {
+            if n == small.len() {
+                n += 1;
+                break;
+            }
+            small[n] = seg;
+            n += 1;
+        }
+        let long: Vec<&[u8]>;
+        let path: &[&[u8]] = if n <= small.len() {
+            &small[..n]
+        } else {
+            long = key.split(|&b| b == b'.').collect();
+            &long
+        };
         let Some((last, parents)) = path.split_last() else { continue };
         let Some(action) = sensitive(keys, allow, parents, last) else { continue };
         if hay[sep] == b':' && PROSE_KEYS.iter().any(|k| last.eq_ignore_ascii_case(k.as_bytes())) {
@@ -1310,9 +1328,10 @@ fn unsettles(input: &[u8], start: usize, end: usize) -> bool {
 
 /// [`unsettles`] for a match inside a JSON string without escapes, which
 /// can hold no `"` or line break (either would have ended the token): only
-/// `'` is looked for.
+/// `'` is looked for, with the plain slice search (matches are short:
+/// memchr's SIMD set-up cost more than it saved on IP addresses).
 fn unsettles_in_string(input: &[u8], start: usize, end: usize) -> bool {
-    memchr::memchr(b'\'', &input[start..end]).is_some() || leaves_value_open(input, start, end)
+    input[start..end].contains(&b'\'') || leaves_value_open(input, start, end)
 }
 
 /// Whether a redacted span held a character that delimits values in text.

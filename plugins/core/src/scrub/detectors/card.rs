@@ -9,7 +9,7 @@
 //! does not have (`1 2 3 4 5 …`), never signed (`-5956746769041317568`),
 //! and never one stretch of a longer grouped number or of a decimal.
 
-use super::context::{self, CARD_WORDS};
+use super::context::{self, card_word};
 use super::{after, before, glued_to_number};
 
 /// One issuer range: numbers whose first `digits` digits are in `low..=high`
@@ -182,7 +182,7 @@ pub(crate) fn credit_card(hay: &[u8], s: usize, mut e: usize) -> Option<(usize, 
                 // an offset): a card number is never negative.
                 None => before(hay, s) != Some(b'-'),
             }
-            && (ds.len() > MIN_DIGITS || context::near(hay, s, CARD_WORDS));
+            && (ds.len() > MIN_DIGITS || context::near(hay, s, card_word));
         if ok {
             return Some((s, e));
         }

@@ -18,8 +18,8 @@
 //! times`). Dates, decimals, IPv4 addresses and runs glued to identifiers
 //! are never phones, with or without context.
 
-use super::context::{self, PHONE_WORDS};
-use super::phone_regions::{Lead, REGIONS, Shape, shape_key};
+use super::context::{self, phone_word};
+use super::phone_regions::{Lead, REGIONS, Shape, may_have_shape, shape_key};
 use super::{after, before, glued_before, glued_to_number};
 
 /// Most digit groups a candidate can hold (the pattern allows 17 digits).
@@ -160,7 +160,7 @@ impl<'h> Groups<'h> {
 
 /// Whether groups `0..k` are a region's national shape.
 fn national(g: &Groups, k: usize) -> bool {
-    let Some(key) = shape_key(&g.lens[..k]) else {
+    let Some(key) = shape_key(&g.lens[..k]).filter(|&key| may_have_shape(key)) else {
         return false;
     };
     let fits = |sh: &Shape| {
@@ -297,7 +297,7 @@ pub(crate) fn phone(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
         return None;
     }
     let mut context: Option<bool> = None;
-    let mut context = || *context.get_or_insert_with(|| context::near(hay, s, PHONE_WORDS));
+    let mut context = || *context.get_or_insert_with(|| context::near(hay, s, phone_word));
     // Written as international (`+…`, `00CC…`): only those rules apply.
     let intl = g.plus || (g.lead(0) == b'0' && g.second() == Some(b'0'));
     // The whole run with its extension, then heads without trailing groups:

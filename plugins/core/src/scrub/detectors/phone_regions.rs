@@ -189,3 +189,53 @@ pub(crate) const IN: Region = Region {
 
 /// Every region's table.
 pub(crate) const REGIONS: &[&Region] = &[&NANP, &GB, &FR, &DE, &IT, &ES, &NL, &BR, &JP, &IN];
+
+/// Which groupings some region has, as a 256-bit filter over the shapes'
+/// keys: most digit groupings in logs are no national shape, and a miss
+/// here spares the walk over every region's shapes.
+const SHAPE_FILTER: [u64; 4] = {
+    let mut bits = [0u64; 4];
+    let mut r = 0;
+    while r < REGIONS.len() {
+        let shapes = REGIONS[r].shapes;
+        let mut i = 0;
+        while i < shapes.len() {
+            let slot = filter_slot(shapes[i].key);
+            bits[slot / 64] |= 1 << (slot % 64);
+            i += 1;
+        }
+        r += 1;
+    }
+    bits
+};
+
+const fn filter_slot(key: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b9) >> 24) as usize
+}
+
+/// Whether some region may have a shape with this key (no false "no").
+pub(crate) fn may_have_shape(key: u32) -> bool {
+    let slot = filter_slot(key);
+    SHAPE_FILTER[slot / 64] & (1 << (slot % 64)) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_lets_every_shape_through_and_stops_others() {
+        for r in REGIONS {
+            for sh in r.shapes {
+                assert!(may_have_shape(sh.key), "{} {:x}", r.name, sh.key);
+            }
+        }
+        // It is a filter worth having: most groupings are stopped.
+        let keys: Vec<u32> = (1..=15u8)
+            .flat_map(|a| (1..=15u8).flat_map(move |b| (1..=15u8).map(move |c| [a, b, c])))
+            .filter_map(|l| shape_key(&l))
+            .collect();
+        let passed = keys.iter().filter(|&&k| may_have_shape(k)).count();
+        assert!(passed * 4 < keys.len(), "{passed} of {} three-group keys pass", keys.len());
+    }
+}
