@@ -14,9 +14,12 @@
 //! playground into `dist/js/`, see `js.rs`), `test-js` (only the JS
 //! package's build, clippy and tests), `schema` (rewrite
 //! `observability/logsift.schema.json`), `bench` (full criterion run),
-//! `oci` (the proxy-wasm module as an OCI image for Istio, see `oci.rs`). Under `CI=true` a missing tool is an error,
-//! never a skip.
+//! `oci` (the proxy-wasm module as an OCI image for Istio, see `oci.rs`),
+//! `features` (every build gives the crates under wasmtime the same
+//! features, so it is compiled once per profile; see `features.rs`). Under
+//! `CI=true` a missing tool is an error, never a skip.
 
+mod features;
 mod js;
 mod oci;
 
@@ -43,9 +46,10 @@ fn main() -> ExitCode {
             ensure_targets().and_then(|()| js_dist()).and_then(|()| js_clippy()).and_then(|()| js_test())
         }
         "bench" => bench(),
+        "features" => features::check(),
         "oci" => ensure_targets().and_then(|()| build_plugin(PLUGINS[1])).and_then(|()| oci_dist()),
         _ => {
-            eprintln!("usage: cargo xtask <demo [--quick]|test|dist|test-js|schema|bench|oci>");
+            eprintln!("usage: cargo xtask <demo [--quick]|test|dist|test-js|schema|bench|oci|features>");
             return ExitCode::FAILURE;
         }
     };
@@ -172,6 +176,9 @@ fn test() -> Result<(), String> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     run(fmt)?;
+    // Before anything compiles: a build that would give wasmtime's crates
+    // other features fails here, not after compiling wasmtime a second time.
+    features::check()?;
     let mut clippy = cargo();
     clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
     run(clippy)?;
