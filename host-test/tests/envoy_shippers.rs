@@ -338,4 +338,10 @@ fn loki_protobuf_pushes_as_promtail_and_vector_send_them_are_scrubbed_in_real_en
         http(envoy.port, "POST", "/loki/api/v1/push", &[promtail[0]], &snappy(b"\x0a\xff\xff")).unwrap();
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     assert_eq!(up.bodies.lock().unwrap().len(), 2);
+    // Counted by reason, as Envoy's /stats/prometheus shows it with the config's stats_tags.
+    let (_, stats) = http(admin, "GET", "/stats/prometheus", &[], b"").unwrap();
+    let stats = String::from_utf8_lossy(&stats);
+    let errors: Vec<&str> = stats.lines().filter(|l| l.starts_with("logsift_errors_total{")).collect();
+    assert!(errors.contains(&r#"logsift_errors_total{reason="bad_protobuf"} 1"#), "{errors:#?}");
+    assert!(errors.contains(&r#"logsift_errors_total{reason="body_too_large"} 0"#), "{errors:#?}");
 }

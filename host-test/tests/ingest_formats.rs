@@ -228,23 +228,55 @@ fn bad_protobuf_frames_and_compression_get_400_and_bombs_413() {
     bomb_header.extend_from_slice(b"\x00\x00\x00\x00");
     let protobuf = ("content-type", "application/x-protobuf");
     let grpc = ("content-type", "application/grpc");
-    // (path, headers, body, status)
-    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16);
+    // (path, headers, body, status, the reason it is counted under)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, u16, &'a str);
     let cases: Vec<Case<'_>> = vec![
-        ("/loki/api/v1/push", vec![protobuf], b"not a snappy block".to_vec(), 400),
-        ("/loki/api/v1/push", vec![protobuf], bomb_header, 413),
-        ("/v1/logs", vec![protobuf], msg[..msg.len() - 7].to_vec(), 400),
-        ("/v1/logs", vec![protobuf, ("content-encoding", "gzip")], gzip(&vec![0u8; 20 << 20]), 413),
-        ("/v1/logs", vec![protobuf, ("content-encoding", "gzip")], b"\x1f\x8b broken".to_vec(), 400),
-        (OTLP_GRPC, vec![grpc], grpc_frame(false, &msg)[..40].to_vec(), 400),
-        (OTLP_GRPC, vec![grpc], grpc_frame(true, &msg), 400),
+        ("/loki/api/v1/push", vec![protobuf], b"not a snappy block".to_vec(), 400, "bad_compression"),
+        ("/loki/api/v1/push", vec![protobuf], bomb_header, 413, "body_too_large"),
+        ("/v1/logs", vec![protobuf], msg[..msg.len() - 7].to_vec(), 400, "bad_protobuf"),
+        (
+            "/v1/logs",
+            vec![protobuf, ("content-encoding", "gzip")],
+            gzip(&vec![0u8; 20 << 20]),
+            413,
+            "body_too_large",
+        ),
+        (
+            "/v1/logs",
+            vec![protobuf, ("content-encoding", "gzip")],
+            b"\x1f\x8b broken".to_vec(),
+            400,
+            "bad_compression",
+        ),
+        (OTLP_GRPC, vec![grpc], grpc_frame(false, &msg)[..40].to_vec(), 400, "bad_grpc_frame"),
+        (OTLP_GRPC, vec![grpc], grpc_frame(true, &msg), 400, "bad_grpc_frame"),
+        (
+            "/v1/logs",
+            vec![("content-type", "application/octet-stream")],
+            msg.clone(),
+            415,
+            "unsupported_format",
+        ),
     ];
-    for (path, headers, body, status) in cases {
+    // Every reason's series is there at 0 before its first error.
+    for (.., reason) in &cases {
+        let series = vm.metrics().iter().filter(|m| m.label("reason") == Some(reason)).count();
+        assert_eq!(
+            series,
+            1,
+            "no logsift_errors_total{{reason={reason:?}}} from the start: {:?}",
+            vm.metrics()
+        );
+    }
+    for (path, headers, body, status, reason) in cases {
+        let before = vm.metric_where("logsift_errors_total", "reason", reason);
         let ex = vm.http(Request::post(path, &headers, body)).unwrap();
         let text = String::from_utf8_lossy(&ex.response.body).into_owned();
         assert_eq!(ex.response.status, status, "{path} {headers:?}: {text}");
         assert!(ex.local_reply && ex.forwarded.is_none(), "{path}: a bad body reached the backend");
         assert!(text.starts_with("logsift: ") && text.len() > 20, "{path}: no message: {text}");
+        let after = vm.metric_where("logsift_errors_total", "reason", reason);
+        assert_eq!(after, before + 1, "{path} {headers:?}: not counted under reason {reason}");
     }
-    assert!(vm.metric("logsift_errors_total") >= 7, "{:?}", vm.metrics());
+    assert_eq!(vm.metric("logsift_errors_total"), 8, "{:?}", vm.metrics());
 }

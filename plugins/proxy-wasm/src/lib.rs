@@ -217,7 +217,7 @@ impl State {
         if let (Some(am), false) = (&self.proxy.alertmanager, signals.is_empty()) {
             let body = serde_json::to_vec(&signals).unwrap_or_default();
             if post(&am.cluster, &am.path, "application/json", &body).is_err() {
-                self.metrics.error();
+                self.metrics.error("alertmanager_failed");
             }
         }
         Some(out)
@@ -234,7 +234,7 @@ impl State {
         let (body, default_path, ct) = body::batch(c.format, &records);
         let path = c.path.as_deref().unwrap_or(default_path);
         if post(&c.cluster, path, ct, &body).is_err() {
-            self.metrics.error();
+            self.metrics.error("collector_failed");
             for (_, r) in &records {
                 log(LogLevel::Info, &String::from_utf8_lossy(r));
             }
@@ -330,7 +330,13 @@ impl HttpContext for Ingest {
         }
         let limit = self.with(|s| s.proxy.max_body_bytes).unwrap_or(usize::MAX);
         if body_size > limit {
-            return self.fail(413, "request body exceeds proxy.max_body_bytes", body_size, false);
+            return self.fail(
+                413,
+                "body_too_large",
+                "request body exceeds proxy.max_body_bytes",
+                body_size,
+                false,
+            );
         }
         if !end_of_stream {
             return Action::Pause;
@@ -338,11 +344,15 @@ impl HttpContext for Ingest {
         let raw = match host::buffer(BufferType::HttpRequestBody, 0, body_size) {
             Ok(Some(b)) => b,
             Ok(None) => return Action::Continue,
-            Err(_) => return self.fail(400, "request body could not be read", body_size, false),
+            Err(_) => {
+                return self.fail(400, "body_unreadable", "request body could not be read", body_size, false);
+            }
         };
         let body = match self.body.clone() {
             Some(Ok(b)) => b,
-            Some(Err(why)) => return self.fail(415, &why.to_string(), body_size, false),
+            Some(Err(why)) => {
+                return self.fail(415, "unsupported_format", &why.to_string(), body_size, false);
+            }
             None => return Action::Continue,
         };
         let rewritten = self
@@ -350,11 +360,19 @@ impl HttpContext for Ingest {
             .unwrap_or_else(|| Err(logsift_formats::Error::Shape("logsift is busy".into())));
         let new_body = match rewritten {
             Ok(out) => out,
-            Err(e) => return self.fail(e.status(), &e.to_string(), body_size, text_like(body.format)),
+            Err(e) => {
+                return self.fail(e.status(), e.reason(), &e.to_string(), body_size, text_like(body.format));
+            }
         };
         // Pass the full original size so no host truncates the new body.
         if host::set_buffer(BufferType::HttpRequestBody, 0, body_size, &new_body).is_err() {
-            return self.fail(500, "request body could not be replaced", body_size, false);
+            return self.fail(
+                500,
+                "body_not_replaced",
+                "request body could not be replaced",
+                body_size,
+                false,
+            );
         }
         Action::Continue
     }
@@ -401,9 +419,10 @@ impl Ingest {
 
     /// `on_error`: reject with a local reply, or scrub the raw body as text
     /// when it is text to begin with (`as_text`): a binary body rewritten as
-    /// lines would be corrupted, so it is always rejected.
-    fn fail(&mut self, status: u32, why: &str, body_size: usize, as_text: bool) -> Action {
-        self.with(|s| s.metrics.error());
+    /// lines would be corrupted, so it is always rejected. Counted in
+    /// `logsift_errors_total` under the label `reason`.
+    fn fail(&mut self, status: u32, reason: &str, why: &str, body_size: usize, as_text: bool) -> Action {
+        self.with(|s| s.metrics.error(reason));
         let on_error = self.with(|s| s.proxy.on_error).unwrap_or(OnError::Reject);
         if on_error == OnError::ScrubAsText && as_text && status == 400 {
             let raw = host::buffer(BufferType::HttpRequestBody, 0, body_size).ok().flatten();

@@ -24,11 +24,32 @@ struct Series {
     last: u64,
 }
 
+/// The module's own counter family, labelled by [`ERROR_REASONS`].
+const ERRORS_FAMILY: &str = "logsift_errors_total";
+
+/// The `reason` label values of `logsift_errors_total`: the formats crate's
+/// (`logsift_formats::Error::reason`, as `logsift serve` counts them) and the
+/// module's own. All are defined on configure, so each series exists at 0
+/// before its first error. The first is what any other reason counts as.
+pub const ERROR_REASONS: &[&str] = &[
+    "bad_body",
+    "unsupported_format",
+    "body_too_large",
+    "bad_compression",
+    "bad_protobuf",
+    "bad_grpc_frame",
+    "body_unreadable",
+    "body_not_replaced",
+    "alertmanager_failed",
+    "collector_failed",
+];
+
 /// The host metrics defined so far, by encoded name.
 #[derive(Debug, Default)]
 pub struct Metrics {
     series: HashMap<String, Series>,
-    errors: u32,
+    /// `logsift_errors_total` by reason, in the order of [`ERROR_REASONS`].
+    errors: Vec<u32>,
 }
 
 fn define(kind: MetricKind, name: &str) -> u32 {
@@ -64,7 +85,12 @@ impl Metrics {
     /// Defines the module's own counter (on configure); the engine's are
     /// defined as they first appear.
     pub fn define() -> Self {
-        Metrics { series: HashMap::new(), errors: define(MetricKind::Counter, "logsift_errors_total") }
+        // Labels go into the name as everywhere here (see the module docs).
+        let errors = ERROR_REASONS
+            .iter()
+            .map(|r| define(MetricKind::Counter, &format!("reason=.={r};.;{ERRORS_FAMILY}")))
+            .collect();
+        Metrics { series: HashMap::new(), errors }
     }
 
     /// Brings the host metrics up to the engine's current values.
@@ -89,10 +115,12 @@ impl Metrics {
         }
     }
 
-    /// One failed body (rejected, or scrubbed as text) or refused call.
-    pub fn error(&self) {
-        if self.errors != 0 {
-            let _ = host::increment_metric(self.errors, 1);
+    /// One failed body (rejected, or scrubbed as text) or refused call, by
+    /// its reason (one of [`ERROR_REASONS`]; another counts as the first).
+    pub fn error(&self, reason: &str) {
+        let at = ERROR_REASONS.iter().position(|r| *r == reason).unwrap_or(0);
+        if let Some(&id) = self.errors.get(at).filter(|id| **id != 0) {
+            let _ = host::increment_metric(id, 1);
         }
     }
 }
