@@ -165,6 +165,8 @@ fn otel_python_grpc_exporter_through_logsift_serve_reaches_the_backend_scrubbed(
             "{reason}: {metrics}"
         );
     }
+    // The two exports' records, counted once the backend said OK.
+    assert!(metrics.contains("logsift_serve_forwarded_records_total 6"), "{metrics}");
     server.shutdown();
 
     // Listed as pass-through, the other service's call goes on as sent and
@@ -178,6 +180,23 @@ fn otel_python_grpc_exporter_through_logsift_serve_reaches_the_backend_scrubbed(
     let received = trace["received"].as_array().unwrap();
     assert_eq!(received.len(), 1, "{trace}");
     assert_eq!(received[0]["raw_hex"], trace["sent_hex"], "a pass-through call was changed");
+    server.shutdown();
+
+    // No upstream answering: UNAVAILABLE, which the SDKs retry, and counted.
+    let down = free_port();
+    let server = serve_grpc(down, &[]);
+    let grpc = server.grpc_addr().unwrap().to_string();
+    let got = otel_clients(&python, "127.0.0.1:9", &grpc, free_port(), free_port(), "raw_export");
+    let c = &got["raw_export"];
+    assert_eq!(c["code"], "UNAVAILABLE", "{c}");
+    assert!(c["details"].as_str().unwrap().contains("forwarding failed"), "{c}");
+    let metrics = ureq::get(&format!("http://{}/metrics", server.addr()))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    assert!(metrics.contains("logsift_serve_forward_errors_total 1"), "{metrics}");
     server.shutdown();
 }
 

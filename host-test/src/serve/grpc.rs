@@ -150,9 +150,13 @@ fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into()).map_err(|never| match never {}).boxed()
 }
 
-/// A call that ends with `code` and `message`: headers, no message, trailers.
-fn status(shared: &Shared, code: Code, reason: &'static str, message: &str) -> Response<Body> {
-    count_error(shared, reason);
+/// A call that ends with `code` and `message`: headers, no message,
+/// trailers. A refused body is counted under its `reason`; a failure past
+/// the body (the upstream's) is not a refusal and has none.
+fn status(shared: &Shared, code: Code, reason: Option<&'static str>, message: &str) -> Response<Body> {
+    if let Some(reason) = reason {
+        count_error(shared, reason);
+    }
     *lock(&shared.counters.requests).entry(200).or_default() += 1;
     let mut trailers = HeaderMap::new();
     trailers.insert("grpc-status", HeaderValue::from(code as u16));
@@ -205,7 +209,7 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
         return status(
             &shared,
             Code::Unimplemented,
-            "unsupported_format",
+            Some("unsupported_format"),
             &format!("{why}; logsift serve takes {OTLP_GRPC_EXPORT} (or list the path with --pass-through)"),
         );
     }
@@ -218,11 +222,13 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
             return status(
                 &shared,
                 Code::ResourceExhausted,
-                "body_too_large",
+                Some("body_too_large"),
                 &format!("the call is larger than {max} bytes"),
             );
         }
-        Err(e) => return status(&shared, Code::Cancelled, "bad_body", &format!("reading the call: {e}")),
+        Err(e) => {
+            return status(&shared, Code::Cancelled, None, &format!("reading the call: {e}"));
+        }
     };
 
     let (out, kept) = match detected {
@@ -237,13 +243,13 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
                         415 => Code::Unimplemented,
                         _ => Code::InvalidArgument,
                     };
-                    return status(&shared, code, e.reason(), &e.to_string());
+                    return status(&shared, code, Some(e.reason()), &e.to_string());
                 }
                 Ok(Err(Failure::Component(e))) => {
-                    return status(&shared, Code::Internal, "component", &format!("logsift component: {e}"));
+                    return status(&shared, Code::Internal, None, &format!("logsift component: {e}"));
                 }
                 Err(e) => {
-                    return status(&shared, Code::Internal, "component", &format!("logsift component: {e}"));
+                    return status(&shared, Code::Internal, None, &format!("logsift component: {e}"));
                 }
             }
         }
@@ -252,8 +258,7 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
     };
 
     match relay(&shared, &upstream, &parts, out).await {
-        Ok(resp) => {
-            let ok = resp.headers().get("grpc-status").is_none_or(|v| v == "0");
+        Ok((resp, ok)) => {
             if ok {
                 shared.counters.forwarded_records.fetch_add(kept, Ordering::Relaxed);
             }
@@ -263,12 +268,7 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
         Err(e) => {
             shared.counters.forward_errors.fetch_add(1, Ordering::Relaxed);
             eprintln!("logsift serve: gRPC forward failed: {e}");
-            status(
-                &shared,
-                Code::Unavailable,
-                "forward_failed",
-                &format!("processed, but forwarding failed: {e}"),
-            )
+            status(&shared, Code::Unavailable, None, &format!("processed, but forwarding failed: {e}"))
         }
     }
 }
@@ -291,13 +291,15 @@ async fn sender(upstream: &Upstream) -> Result<SendRequest<Full<Bytes>>, String>
 }
 
 /// Sends the call on with its metadata, retrying while no answer comes;
-/// the upstream's answer whole (message and trailers).
+/// the upstream's answer whole (message and trailers), and whether its
+/// `grpc-status` (in the trailers, or the headers of a trailers-only
+/// answer) is OK.
 async fn relay(
     shared: &Shared,
     upstream: &Upstream,
     parts: &hyper::http::request::Parts,
     body: Vec<u8>,
-) -> Result<Response<Body>, String> {
+) -> Result<(Response<Body>, bool), String> {
     let body = Bytes::from(body);
     let mut uri = format!("http://{}{}", upstream.authority, parts.uri.path());
     if let Some(q) = parts.uri.query() {
@@ -328,6 +330,9 @@ async fn relay(
         match tokio::time::timeout(shared.opts.post_timeout, answer).await {
             Ok(Ok((head, collected))) => {
                 let trailers = collected.trailers().cloned();
+                let grpc_status =
+                    trailers.as_ref().and_then(|t| t.get("grpc-status")).or(head.headers.get("grpc-status"));
+                let ok = head.status == StatusCode::OK && grpc_status.is_some_and(|v| v == "0");
                 let mut body = Full::new(collected.to_bytes()).map_err(|never| match never {}).boxed();
                 if let Some(t) = trailers {
                     body = body.with_trailers(std::future::ready(Some(Ok(t)))).boxed();
@@ -337,7 +342,7 @@ async fn relay(
                 for (k, v) in head.headers.iter().filter(|(k, _)| !hop_by_hop(k)) {
                     resp.headers_mut().append(k.clone(), v.clone());
                 }
-                return Ok(resp);
+                return Ok((resp, ok));
             }
             Ok(Err(e)) => last = e,
             Err(_) => last = format!("{uri}: no answer within {:?}", shared.opts.post_timeout),

@@ -14,8 +14,9 @@ backend received (MessageToDict, plus the raw bytes in hex).
 
 The `raw_*` cases (run only when named in --cases) call the gRPC listener
 with grpcio's generic unary calls and raw bytes, to see the status a bad or
-foreign call ends with: malformed protobuf, a message over --big-bytes, and
-TraceService/Export (which the backend implements, recording the bytes).
+foreign call ends with: malformed protobuf, a message over --big-bytes,
+TraceService/Export (which the backend implements, recording the bytes),
+and a valid empty export.
 """
 
 import argparse
@@ -237,6 +238,8 @@ def main():
         "raw_bad_protobuf": (LOGS_EXPORT, b"\x0a\xff\xff\xff"),
         "raw_too_large": (LOGS_EXPORT, b"\x0a" + b"\x00" * args.big_bytes),
         "raw_trace": (f"/{TRACE_SERVICE}/Export", SPAN),
+        # An empty ExportLogsServiceRequest: valid, nothing to scrub.
+        "raw_export": (LOGS_EXPORT, b""),
     }
     for name, (method, payload) in raw.items():
         if name not in wanted:
