@@ -20,7 +20,8 @@ cp -r "$base/tree/plugins/core/src" "$base/core/src"
 cp "$base/tree/observability/logsift.example.json" "$base/observability/"
 # The copy sits one level less deep than plugins/core.
 sed -i 's#include_str!("../../../observability#include_str!("../../observability#' "$base/core/src/fuzzing.rs"
-# A's manifest: the workspace's dependency versions, written out.
+# A's manifest: the workspace's dependency versions, written out, with the
+# regex engine's perf-inline that the core's default feature adds (B has it).
 cat > "$base/core/Cargo.toml" <<TOML
 [package]
 name = "logsift-core-base"
@@ -32,7 +33,7 @@ bench = false
 [dependencies]
 $(sed -n '/^\[dependencies\]/,/^\[/p' "$root/plugins/core/Cargo.toml" | grep 'workspace = true' | sed 's/\.workspace = true//; s/ //g' | while read -r dep; do
     grep -E "^$dep = " "$root/Cargo.toml"
-  done)
+  done | sed '/^regex-automata = /s/"perf-literal"/"perf-literal", "perf-inline"/')
 TOML
 cd "$here"
 cp -n "$root/Cargo.lock" Cargo.lock 2>/dev/null || true
