@@ -645,3 +645,37 @@ fn all_ascii_agrees_with_the_standard_check() {
         assert_eq!(all_ascii(s), s.is_ascii(), "{s:?}");
     }
 }
+
+/// Whether a match of `hir` can hold the byte `b`.
+fn can_hold(hir: &regex_syntax::hir::Hir, b: u8) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(l) => l.0.contains(&b),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b)),
+        HirKind::Class(Class::Unicode(c)) => {
+            c.ranges().iter().any(|r| (r.start()..=r.end()).contains(&char::from(b)))
+        }
+        HirKind::Repetition(r) => r.max != Some(0) && can_hold(&r.sub, b),
+        HirKind::Capture(c) => can_hold(&c.sub, b),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().any(|h| can_hold(h, b)),
+    }
+}
+
+#[test]
+fn no_built_in_pattern_takes_a_single_quote() {
+    // `unsettles_in_string` looks for `'` only in user patterns' matches.
+    for d in DetectorName::ALL {
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(&detector_pattern(*d))
+            .unwrap();
+        assert!(!can_hold(&hir, b'\''), "{d} can match a '");
+        assert!(
+            can_hold(&hir, b'0') || can_hold(&hir, b'a') || can_hold(&hir, b'A'),
+            "{d}: the walk is wrong"
+        );
+    }
+}
