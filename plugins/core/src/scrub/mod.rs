@@ -1485,9 +1485,13 @@ fn take_match(
         });
     }
     match confirmed {
-        Some((f, me)) => {
+        // The scan goes on where the confirmed match ends, not the
+        // candidate: a check that kept only a head (`242220824022 0108` of
+        // `242220824022 0108 300 02 0108`) leaves the tail unclaimed, and
+        // a second scrub, seeing our tag before it, would find the SSN there.
+        Some((f, _)) => {
             cands.push((f, kind.priority()));
-            me
+            f.end.max(ms + 1)
         }
         None => ms + 1,
     }

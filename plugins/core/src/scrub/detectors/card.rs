@@ -10,7 +10,7 @@
 //! and never one stretch of a longer grouped number or of a decimal.
 
 use super::context::{self, card_word};
-use super::{after, before, glued_to_number};
+use super::{after, before, glued_to_number, tag_at, tag_before};
 
 /// One issuer range: numbers whose first `digits` digits are in `low..=high`
 /// and whose length is in `lengths` (unless `only` lists the lengths).
@@ -142,10 +142,17 @@ fn card_groups(span: &[u8]) -> bool {
 /// Whether the candidate is one stretch of a longer grouped number: the same
 /// separator and another group of four or more digits right before or after
 /// (`1234 5678 9012 3456 7890` holds no card).
+///
+/// One of our tags there counts as such a group: it stands for what it
+/// replaced, which may have been that group (a key rule's value, a card
+/// before this one). Read as no group, a second scrub would find a card the
+/// first left as part of a longer number. So a grouped card written right
+/// after an upstream `[REDACTED] ` is left too; a bare run is not affected.
 fn continues(hay: &[u8], s: usize, e: usize, sep: u8) -> bool {
     let run = |it: &mut dyn Iterator<Item = &u8>| it.take_while(|b| b.is_ascii_digit()).count();
-    let ahead = after(hay, e) == Some(sep) && run(&mut hay[e + 1..].iter()) >= 4;
-    let behind = before(hay, s) == Some(sep) && run(&mut hay[..s - 1].iter().rev()) >= 4;
+    let ahead = after(hay, e) == Some(sep) && (run(&mut hay[e + 1..].iter()) >= 4 || tag_at(hay, e + 1));
+    let behind =
+        before(hay, s) == Some(sep) && (run(&mut hay[..s - 1].iter().rev()) >= 4 || tag_before(hay, s - 1));
     ahead || behind
 }
 
@@ -256,5 +263,8 @@ mod tests {
         assert_eq!(find("offset -4111111111111111"), None);
         assert_eq!(find("n 4111111111111111.5"), None);
         assert_eq!(find("x 4111 1111 1111 1111 1111"), None);
+        // A tag beside it, through its separator, stands for a group.
+        assert_eq!(find("x 4111 1111 1111 1111 [REDACTED]"), None);
+        assert_eq!(find("[REDACTED] 4111 1111 1111 1111"), None);
     }
 }

@@ -337,6 +337,13 @@ fn tag_at(hay: &[u8], i: usize) -> bool {
         && memchr::memchr(b']', &hay[i..]).is_some_and(|close| super::is_redacted(&hay[i..=i + close]))
 }
 
+/// Whether one of our tags ends right before `i` (`…[REDACTED]` then `i`).
+fn tag_before(hay: &[u8], i: usize) -> bool {
+    i >= 1
+        && hay[i - 1] == b']'
+        && memchr::memrchr(b'[', &hay[..i]).is_some_and(|open| super::is_redacted(&hay[open..i]))
+}
+
 /// True when a span starting at `s` follows a word and one of `- . / _`.
 fn glued_before(hay: &[u8], s: usize) -> bool {
     matches!(before(hay, s), Some(b'-' | b'.' | b'/' | b'_'))
@@ -487,10 +494,18 @@ pub(crate) fn iban_mod97(compact: &[u8]) -> bool {
 /// with the rest left in the clear. No length cap: with one, a redaction
 /// that shortens the line would bring a farther `@` within reach, and a
 /// second scrub would redact more than the first.
+///
+/// A user info holding one of our tags is left alone. The tag stands for a
+/// value a key rule or a detector redacted, which may have held what ends a
+/// user info (a space, a `/`, a quote): read through, it would join two
+/// URLs' user infos on a second scrub that the first kept apart. A user name
+/// before an upstream `[REDACTED]` password is left in the clear by this.
 fn url_credentials(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     let span = &hay[s..e];
     let sep = SCHEME_SEP.find(span)?;
-    Some((s + sep + 3, e - 1))
+    let (us, ue) = (s + sep + 3, e - 1);
+    let holds_tag = memchr::memchr_iter(b'[', &hay[us..ue]).any(|i| tag_at(&hay[..ue], us + i));
+    (!holds_tag).then_some((us, ue))
 }
 
 fn bearer_token(hay: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
