@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::envoy::*;
 use common::fixtures::{PII_LINES, assert_scrubbed};
+use common::messages::batch_lines;
 
 #[test]
 fn ingest_scrubs_ndjson_and_gzip_bodies_in_real_envoy() {
@@ -132,6 +133,14 @@ fn shipped_envoy_configs_pass_validation() {
 #[test]
 fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
     let Some(bin) = envoy() else { return };
+    // The shipped config's Loki JSON, and the protobuf pushes Loki and an
+    // OpenTelemetry Collector take by default.
+    for format in ["loki", "loki_protobuf", "otlp_protobuf"] {
+        access_logger_ships(&bin, format);
+    }
+}
+
+fn access_logger_ships(bin: &std::path::Path, format: &str) {
     let app = Upstream::start();
     let collector = Upstream::start();
     let (port, admin) = (free_port(), free_port());
@@ -139,8 +148,9 @@ fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
         .replace("port_value: 3101", &format!("port_value: {}", collector.port))
         .replace("port_value: 9093", &format!("port_value: {}", collector.port))
         // The test app answers 204: make any status count for the alert.
-        .replace(r#"{"field": "status_code", "gt": 499}"#, r#"{"field": "status_code", "gt": 0}"#);
-    let envoy = start(&bin, &cfg, "edge").unwrap();
+        .replace(r#"{"field": "status_code", "gt": 499}"#, r#"{"field": "status_code", "gt": 0}"#)
+        .replace(r#""format": "loki""#, &format!(r#""format": "{format}""#));
+    let envoy = start(bin, &cfg, "edge").unwrap();
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let (status, _) = http(
         envoy.port,
@@ -159,22 +169,30 @@ fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
     let deadline = Instant::now() + Duration::from_secs(15);
     let (records, alerts) = loop {
         let bodies = collector.bodies.lock().unwrap().clone();
+        let heads = collector.heads.lock().unwrap().clone();
         let mut records = Vec::new();
         let mut alerts = Vec::new();
-        for b in &bodies {
-            let v: serde_json::Value = serde_json::from_slice(b).unwrap();
-            if let Some(values) = v["streams"][0]["values"].as_array() {
-                records.extend(values.iter().map(|e| e[1].as_str().unwrap().to_owned()));
-            } else if let Some(list) = v.as_array() {
-                alerts.extend(list.iter().cloned());
+        for (b, head) in bodies.iter().zip(&heads) {
+            let path = head.split_whitespace().nth(1).unwrap_or_default();
+            if path == "/api/v2/alerts" {
+                let v: serde_json::Value = serde_json::from_slice(b).unwrap();
+                alerts.extend(v.as_array().unwrap().iter().cloned());
+                continue;
             }
+            let ct = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().to_owned())
+                })
+                .unwrap_or_default();
+            records.extend(batch_lines(format, &ct, path, b).into_iter().map(|(_, l)| l));
         }
         if records.len() >= 6 && !alerts.is_empty() {
             break (records, alerts);
         }
         assert!(
             Instant::now() < deadline,
-            "collector got {} records, {} alerts",
+            "{format}: collector got {} records, {} alerts",
             records.len(),
             alerts.len()
         );
@@ -190,7 +208,7 @@ fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
     assert!(first["request_id"].as_str().is_some_and(|r| r.len() == 36), "{first}");
     for r in &records {
         for secret in ["bob@example.com", "s3cr3tvalue", "203.0.113.7"] {
-            assert!(!r.contains(secret), "{secret} in an access record: {r}");
+            assert!(!r.contains(secret), "{format}: {secret} in an access record: {r}");
         }
     }
     assert_eq!(alerts[0]["labels"]["alertname"], "PaymentErrors");

@@ -18,6 +18,7 @@ use logsift_host::{Clock, DriverError, lines, run_native};
 use wasmtime::{Engine, Module};
 
 use common::fixtures::{PII_LINES, assert_scrubbed};
+use common::messages::batch_lines;
 
 const SAMPLES: &[&str] =
     &["structlog.ndjson", "envoy-access.ndjson", "nginx-combined.log", "sshd-syslog.log"];
@@ -325,6 +326,48 @@ fn access_logger_ships_scrubbed_enriched_batches_and_alerts() {
     assert_eq!(alerts[0]["labels"]["alertname"], "PaymentErrors");
     assert_eq!(alerts[0]["labels"]["severity"], "critical");
     assert!(alerts[0]["startsAt"].is_string() && alerts[0]["endsAt"].is_string());
+}
+
+#[test]
+fn access_logger_ships_the_same_records_in_every_batch_format() {
+    let base: serde_json::Value = serde_json::from_str(&shipped_plugin_config("app-edge.yaml")).unwrap();
+    let mut shipped = Vec::new();
+    for format in ["ndjson", "loki", "loki_protobuf", "otlp", "otlp_protobuf"] {
+        let mut cfg = base.clone();
+        cfg["proxy"]["collector"]["format"] = format.into();
+        let (mut vm, calls) = vm(&cfg.to_string()).unwrap();
+        let start = vm.now();
+        for i in 0..3 {
+            let mut req = Request::new(
+                "GET",
+                &format!("/api/events/{i}/tickets?email=bob@example.com"),
+                &[
+                    ("x-forwarded-for", "203.0.113.7"),
+                    ("x-request-id", "6f1b3c1e-2a44-4d2b-9d7e-0c1a2b3c4d5e"),
+                ],
+                Vec::new(),
+            );
+            req.properties = vec![("xds.cluster_name".into(), "app".into())];
+            vm.access_log(&req).unwrap();
+        }
+        vm.set_time(start + 1_000_000_000).unwrap();
+        let calls = calls.lock().unwrap().clone();
+        let pushes: Vec<&HttpCall> = calls.iter().filter(|c| c.cluster == "logsift_collector").collect();
+        assert_eq!(pushes.len(), 1, "{format}: one batch on the timer");
+        let header = |n: &str| pushes[0].header(n).unwrap_or_default();
+        let got = batch_lines(format, &header("content-type"), &header(":path"), &pushes[0].body);
+        assert_eq!(got.len(), 3, "{format}: {got:?}");
+        for (t, line) in &got {
+            assert!(format == "ndjson" || *t >= start, "{format}: time {t} before the run's start {start}");
+            assert!(!line.contains("bob@example.com") && !line.contains("203.0.113.7"), "{format}: {line}");
+            let rec: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(rec["upstream_cluster"], "app", "{format}: {line}");
+        }
+        shipped.push((format, got.into_iter().map(|(_, l)| l).collect::<Vec<_>>()));
+    }
+    for (format, lines) in &shipped[1..] {
+        assert_eq!(lines, &shipped[0].1, "{format} ships other records than ndjson");
+    }
 }
 
 /// The record the access logger builds for one Envoy JSON access-log

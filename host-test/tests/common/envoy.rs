@@ -113,8 +113,12 @@ pub fn serve(stream: TcpStream, rec: Arc<Mutex<Vec<Vec<u8>>>>, heads: Arc<Mutex<
             body.resize(len, 0);
             r.read_exact(&mut body).unwrap();
         }
-        rec.lock().unwrap().push(body);
+        // Both under the bodies' lock, so the two lists stay in step when
+        // requests arrive on several connections at once.
+        let mut bodies = rec.lock().unwrap();
+        bodies.push(body);
         heads.lock().unwrap().push(head);
+        drop(bodies);
         w.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n").unwrap();
     }
 }

@@ -347,3 +347,77 @@ pub fn assert_otlp_scrubbed(what: &str, out: &[u8], plain: &[u8], resource: &[u8
     assert_eq!(attr(&ctx.values, "step"), Some(&Any::String("2fa".into())), "{what}");
     assert_eq!(rl.scope_logs[0].log_records.len(), 2, "{what}");
 }
+
+/// The lines of one access-log push in `format` (`proxy.collector.format`),
+/// read with these decoders, not logsift's: `(time ns, line)`. Checks the
+/// push's content type, path, stream labels and resource on the way.
+pub fn batch_lines(format: &str, ct: &str, path: &str, body: &[u8]) -> Vec<(u64, String)> {
+    let json = || serde_json::from_slice::<serde_json::Value>(body).unwrap();
+    match format {
+        "ndjson" => {
+            assert_eq!((ct, path), ("application/x-ndjson", "/ingest"));
+            body.split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(|l| (0, String::from_utf8(l.to_vec()).unwrap()))
+                .collect()
+        }
+        "loki" => {
+            assert_eq!((ct, path), ("application/json", "/loki/api/v1/push"));
+            let v = json();
+            assert_eq!(v["streams"][0]["stream"], serde_json::json!({"job": "logsift", "source": "envoy"}));
+            let values = v["streams"][0]["values"].as_array().unwrap().clone();
+            values
+                .iter()
+                .map(|e| (e[0].as_str().unwrap().parse().unwrap(), e[1].as_str().unwrap().into()))
+                .collect()
+        }
+        "loki_protobuf" => {
+            assert_eq!((ct, path), ("application/x-protobuf", "/loki/api/v1/push"));
+            let push = PushRequest::decode(unsnappy(body).as_slice()).unwrap();
+            assert_eq!(push.streams.len(), 1);
+            assert_eq!(push.streams[0].labels, r#"{job="logsift", source="envoy"}"#);
+            let t = |ts: &Option<Timestamp>| {
+                ts.as_ref().map_or(0, |t| t.seconds as u64 * 1_000_000_000 + t.nanos as u64)
+            };
+            push.streams[0].entries.iter().map(|e| (t(&e.timestamp), e.line.clone())).collect()
+        }
+        "otlp" | "otlp_protobuf" => {
+            assert_eq!(path, "/v1/logs");
+            let req = if format == "otlp" {
+                assert_eq!(ct, "application/json");
+                let v = json();
+                let rl = &v["resourceLogs"][0];
+                assert_eq!(rl["resource"]["attributes"][0]["value"]["stringValue"], "envoy");
+                let recs = rl["scopeLogs"][0]["logRecords"].as_array().unwrap().clone();
+                return recs
+                    .iter()
+                    .map(|r| {
+                        assert_eq!(r["observedTimeUnixNano"], r["timeUnixNano"]);
+                        let t = r["timeUnixNano"].as_str().unwrap().parse().unwrap();
+                        (t, r["body"]["stringValue"].as_str().unwrap().to_owned())
+                    })
+                    .collect();
+            } else {
+                assert_eq!(ct, "application/x-protobuf");
+                ExportLogsServiceRequest::decode(body).unwrap()
+            };
+            assert_eq!(req.resource_logs.len(), 1);
+            let rl = &req.resource_logs[0];
+            let res = rl.resource.as_ref().unwrap();
+            assert!(matches!(attr(&res.attributes, "service.name"), Some(Any::String(s)) if s == "envoy"));
+            assert_eq!(rl.scope_logs[0].scope.as_ref().unwrap().name, "logsift");
+            rl.scope_logs[0]
+                .log_records
+                .iter()
+                .map(|r| {
+                    assert_eq!(r.observed_time_unix_nano, r.time_unix_nano);
+                    let Some(Any::String(body)) = r.body.as_ref().and_then(|b| b.value.clone()) else {
+                        panic!("no string body: {r:?}")
+                    };
+                    (r.time_unix_nano, body)
+                })
+                .collect()
+        }
+        other => panic!("no decoder for {other}"),
+    }
+}

@@ -30,6 +30,14 @@ pub mod entry_adapter {
     pub const STRUCTURED_METADATA: u32 = 3;
 }
 
+/// `google.protobuf.Timestamp` (an entry's time).
+pub mod timestamp {
+    /// `int64 seconds = 1`.
+    pub const SECONDS: u32 = 1;
+    /// `int32 nanos = 2`.
+    pub const NANOS: u32 = 2;
+}
+
 /// `logproto.LabelPairAdapter`.
 pub mod label_pair_adapter {
     /// `string name = 1`.
@@ -46,18 +54,38 @@ pub mod export_logs_service_request {
 
 /// `opentelemetry.proto.logs.v1.ResourceLogs`.
 pub mod resource_logs {
+    /// `Resource resource = 1`.
+    pub const RESOURCE: u32 = 1;
     /// `repeated ScopeLogs scope_logs = 2`.
     pub const SCOPE_LOGS: u32 = 2;
 }
 
+/// `opentelemetry.proto.resource.v1.Resource`.
+pub mod resource {
+    /// `repeated KeyValue attributes = 1`.
+    pub const ATTRIBUTES: u32 = 1;
+}
+
+/// `opentelemetry.proto.common.v1.InstrumentationScope`.
+pub mod instrumentation_scope {
+    /// `string name = 1`.
+    pub const NAME: u32 = 1;
+}
+
 /// `opentelemetry.proto.logs.v1.ScopeLogs`.
 pub mod scope_logs {
+    /// `InstrumentationScope scope = 1`.
+    pub const SCOPE: u32 = 1;
     /// `repeated LogRecord log_records = 2`.
     pub const LOG_RECORDS: u32 = 2;
 }
 
 /// `opentelemetry.proto.logs.v1.LogRecord`.
 pub mod log_record {
+    /// `fixed64 time_unix_nano = 1`.
+    pub const TIME_UNIX_NANO: u32 = 1;
+    /// `fixed64 observed_time_unix_nano = 11`.
+    pub const OBSERVED_TIME_UNIX_NANO: u32 = 11;
     /// `SeverityNumber severity_number = 2`.
     pub const SEVERITY_NUMBER: u32 = 2;
     /// `string severity_text = 3`.

@@ -62,39 +62,3 @@ pub fn access_record() -> Vec<u8> {
     put("event", Some("http_request".into()));
     serde_json::to_vec(&m).unwrap_or_default()
 }
-
-/// An access-log batch in `format`: (body, default path, content type).
-pub fn batch(
-    format: crate::config::BatchFormat,
-    records: &[(u64, Vec<u8>)],
-) -> (Vec<u8>, &'static str, &'static str) {
-    use crate::config::BatchFormat;
-    let text = |r: &[u8]| String::from_utf8_lossy(r).into_owned();
-    match format {
-        BatchFormat::Ndjson => {
-            let mut out = Vec::new();
-            for (_, r) in records {
-                out.extend_from_slice(r);
-                out.push(b'\n');
-            }
-            (out, "/ingest", "application/x-ndjson")
-        }
-        BatchFormat::Loki => {
-            let values: Vec<serde_json::Value> =
-                records.iter().map(|(t, r)| serde_json::json!([t.to_string(), text(r)])).collect();
-            let doc = serde_json::json!({"streams": [{"stream": {"source": "envoy", "job": "logsift"}, "values": values}]});
-            (serde_json::to_vec(&doc).unwrap_or_default(), "/loki/api/v1/push", "application/json")
-        }
-        BatchFormat::Otlp => {
-            let recs: Vec<serde_json::Value> = records
-                .iter()
-                .map(|(t, r)| serde_json::json!({"timeUnixNano": t.to_string(), "body": {"stringValue": text(r)}}))
-                .collect();
-            let doc = serde_json::json!({"resourceLogs": [{
-                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "envoy"}}]},
-                "scopeLogs": [{"scope": {"name": "logsift"}, "logRecords": recs}]
-            }]});
-            (serde_json::to_vec(&doc).unwrap_or_default(), "/v1/logs", "application/json")
-        }
-    }
-}

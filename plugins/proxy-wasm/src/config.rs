@@ -1,6 +1,7 @@
 //! The `proxy` section and the engine config it travels with.
 
 use logsift_core::{Config, ConfigError, Pipeline};
+use logsift_formats::batch::BatchFormat;
 use serde::Deserialize;
 
 /// What the module does in the host.
@@ -62,26 +63,15 @@ impl Default for ProxyConfig {
     }
 }
 
-/// The wire format of access-log batches.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchFormat {
-    /// One JSON record per line.
-    #[default]
-    Ndjson,
-    /// Loki push JSON (`/loki/api/v1/push`).
-    Loki,
-    /// OTLP/HTTP JSON logs (`/v1/logs`).
-    Otlp,
-}
-
 /// A batch destination.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Collector {
     /// The cluster (as named in the host's config).
     pub cluster: String,
-    /// `ndjson` (default), `loki` or `otlp`.
+    /// `ndjson` (default), `loki` (push JSON), `loki_protobuf` (protobuf in
+    /// a snappy block, as Promtail sends), `otlp` (OTLP/HTTP JSON) or
+    /// `otlp_protobuf` (OTLP/HTTP protobuf).
     #[serde(default)]
     pub format: BatchFormat,
     /// Request path (default: `/loki/api/v1/push`, `/v1/logs` or `/ingest` by format).

@@ -24,7 +24,9 @@
 //!   builds one JSON record from the host's properties (method, path, route,
 //!   status, duration, bytes, user agent, client address, request id, trace
 //!   id, upstream cluster), runs the pipeline and writes kept records with
-//!   `proxy_log` at info level.
+//!   `proxy_log` at info level, or ships them in batches to a `collector`
+//!   cluster as NDJSON, Loki push (JSON, or protobuf + snappy) or OTLP/HTTP
+//!   (JSON or protobuf): `logsift_formats::batch`.
 //!
 //! The engine's metrics are defined with `proxy_define_metric`, labels
 //! encoded in the name for Envoy's tag extraction (see `metrics.rs`), so
@@ -43,6 +45,7 @@ use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use logsift_core::{Ctx, Outcome, Pipeline};
+use logsift_formats::batch::Origin;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
 
@@ -231,9 +234,9 @@ impl State {
             return;
         }
         let records = std::mem::take(&mut self.pending);
-        let (body, default_path, ct) = body::batch(c.format, &records);
-        let path = c.path.as_deref().unwrap_or(default_path);
-        if post(&c.cluster, path, ct, &body).is_err() {
+        let batch = logsift_formats::batch::encode(c.format, Origin { source: "envoy" }, &records);
+        let path = c.path.as_deref().unwrap_or(batch.path);
+        if post(&c.cluster, path, batch.content_type, &batch.body).is_err() {
             self.metrics.error("collector_failed");
             for (_, r) in &records {
                 log(LogLevel::Info, &String::from_utf8_lossy(r));

@@ -28,6 +28,7 @@ fn field_numbers_match_the_published_protos() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let loki = numbers(&std::fs::read_to_string(dir.join("loki_push.proto")).unwrap());
     let otlp = numbers(&std::fs::read_to_string(dir.join("otlp_logs.proto")).unwrap());
+    let well_known = numbers(&std::fs::read_to_string(dir.join("timestamp.proto")).unwrap());
     let check = |table: &HashMap<(String, String), u32>, msg: &str, field: &str, ours: u32| {
         let published = table.get(&(msg.to_owned(), field.to_owned()));
         assert_eq!(published, Some(&ours), "{msg}.{field}");
@@ -38,10 +39,18 @@ fn field_numbers_match_the_published_protos() {
     check(&loki, "EntryAdapter", "timestamp", entry_adapter::TIMESTAMP);
     check(&loki, "EntryAdapter", "line", entry_adapter::LINE);
     check(&loki, "EntryAdapter", "structuredMetadata", entry_adapter::STRUCTURED_METADATA);
+    check(&well_known, "Timestamp", "seconds", timestamp::SECONDS);
+    check(&well_known, "Timestamp", "nanos", timestamp::NANOS);
     check(&loki, "LabelPairAdapter", "name", label_pair_adapter::NAME);
     check(&loki, "LabelPairAdapter", "value", label_pair_adapter::VALUE);
     check(&otlp, "ExportLogsServiceRequest", "resource_logs", export_logs_service_request::RESOURCE_LOGS);
+    check(&otlp, "ResourceLogs", "resource", resource_logs::RESOURCE);
     check(&otlp, "ResourceLogs", "scope_logs", resource_logs::SCOPE_LOGS);
+    check(&otlp, "Resource", "attributes", resource::ATTRIBUTES);
+    check(&otlp, "InstrumentationScope", "name", instrumentation_scope::NAME);
+    check(&otlp, "ScopeLogs", "scope", scope_logs::SCOPE);
+    check(&otlp, "LogRecord", "time_unix_nano", log_record::TIME_UNIX_NANO);
+    check(&otlp, "LogRecord", "observed_time_unix_nano", log_record::OBSERVED_TIME_UNIX_NANO);
     check(&otlp, "ScopeLogs", "log_records", scope_logs::LOG_RECORDS);
     check(&otlp, "LogRecord", "severity_number", log_record::SEVERITY_NUMBER);
     check(&otlp, "LogRecord", "severity_text", log_record::SEVERITY_TEXT);
