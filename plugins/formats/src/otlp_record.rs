@@ -16,6 +16,10 @@
 //! An attribute whose key is one of those four names goes through scrub-only
 //! metadata instead, so it is never passed on unscrubbed.
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::Records;
@@ -89,41 +93,95 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// A JSON object written field by field (keys escaped, values given as JSON).
+struct Object {
+    buf: Vec<u8>,
+}
+
+impl Object {
+    fn new() -> Self {
+        let mut buf = Vec::with_capacity(512);
+        buf.push(b'{');
+        Object { buf }
+    }
+
+    fn field(&mut self, key: &str, json: &[u8]) {
+        if self.buf.len() > 1 {
+            self.buf.push(b',');
+        }
+        // A `&str` always serialises.
+        let _ = serde_json::to_writer(&mut self.buf, key);
+        self.buf.push(b':');
+        self.buf.extend_from_slice(json);
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.buf.push(b'}');
+        self.buf
+    }
+}
+
+fn to_json(v: &Value) -> Vec<u8> {
+    // A `Value` always serialises.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// A value of the engine's answer as a `Value`; fails closed.
+fn parse(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or_else(|_| Value::String("[REDACTED]".into()))
+}
+
 /// Runs one `LogRecord` through `records`.
+///
+/// The record is written and read back as JSON text, not built as a tree:
+/// a body that is JSON text goes in verbatim and, when the engine changed
+/// it, comes back as the engine wrote it (the sender's key order and
+/// spacing kept); each value of the answer is compared with what went in as
+/// text, and only a changed one is parsed.
 pub fn run(view: &LogView, records: &mut dyn Records) -> Verdict {
-    let mut rec = Map::new();
+    let mut rec = Object::new();
     let mut reserved_attrs = Map::new();
+    // What each non-reserved attribute key went in as; the last of equal
+    // keys wins, as it would in a JSON object.
+    let mut sent: Vec<(&str, Vec<u8>)> = Vec::with_capacity(view.attributes.len());
     for (k, v) in &view.attributes {
         if RESERVED.contains(&k.as_str()) {
             reserved_attrs.insert(k.clone(), v.clone());
+        } else if let Some(slot) = sent.iter_mut().find(|(sk, _)| *sk == k.as_str()) {
+            slot.1 = to_json(v);
         } else {
-            rec.insert(k.clone(), v.clone());
+            sent.push((k.as_str(), to_json(v)));
         }
     }
-    // A body that is JSON text (structlog and friends) is shown as the object
-    // it holds, so key rules reach its keys, and written back as text.
-    let mut body_was_text = false;
-    let body = match &view.body {
-        Some(Value::String(s)) if s.trim_start().starts_with('{') => {
-            match serde_json::from_str::<Map<String, Value>>(s) {
-                Ok(obj) => {
-                    body_was_text = true;
-                    Some(Value::Object(obj))
-                }
-                Err(_) => Some(Value::String(s.clone())),
-            }
+    for (k, json) in &sent {
+        rec.field(k, json);
+    }
+    // A body that is JSON object text (structlog and friends) is shown as
+    // the object it holds, so key rules reach its keys, and written back as
+    // text. It is checked whole first: text that only starts like an object
+    // stays a string.
+    let text_object = match &view.body {
+        Some(Value::String(s))
+            if s.trim_start().starts_with('{') && serde_json::from_str::<IgnoredAny>(s).is_ok() =>
+        {
+            Some(s.as_str())
         }
-        other => other.clone(),
+        _ => None,
     };
-    if let Some(b) = &body {
-        rec.insert("body".into(), b.clone());
+    let body_sent: Option<Vec<u8>> = match (text_object, &view.body) {
+        (Some(s), _) => Some(s.as_bytes().to_vec()),
+        (None, Some(b)) => Some(to_json(b)),
+        (None, None) => None,
+    };
+    if let Some(b) = &body_sent {
+        rec.field("body", b);
     }
     for (key, v) in [("level", &view.level), ("trace_id", &view.trace_id), ("span_id", &view.span_id)] {
         if let Some(v) = v {
-            rec.insert(key.into(), Value::String(v.clone()));
+            rec.field(key, &to_json(&Value::String(v.clone())));
         }
     }
-    let input = serde_json::to_vec(&rec).unwrap_or_default();
+    let input = rec.finish();
     let Some(output) = records.record(&input) else { return Verdict::Drop };
 
     let mut changes = Changes::default();
@@ -141,7 +199,7 @@ pub fn run(view: &LogView, records: &mut dyn Records) -> Verdict {
     if output == input {
         return Verdict::Keep(changes);
     }
-    let Ok(mut out) = serde_json::from_slice::<Map<String, Value>>(&output) else {
+    let Ok(mut out) = serde_json::from_slice::<BTreeMap<String, &RawValue>>(&output) else {
         // The engine answers JSON for JSON; if it ever does not, pass nothing
         // of this record on unscrubbed.
         changes.body = view.body.as_ref().map(|_| Value::String("[REDACTED]".into()));
@@ -149,15 +207,18 @@ pub fn run(view: &LogView, records: &mut dyn Records) -> Verdict {
             (0..view.attributes.len()).map(|i| (i, Value::String("[REDACTED]".into()))).collect();
         return Verdict::Keep(changes);
     };
-    if let Some(new_body) = out.remove("body") {
-        if Some(&new_body) != body.as_ref() {
-            changes.body = Some(match (body_was_text, new_body) {
-                (true, obj @ Value::Object(_)) => Value::String(obj.to_string()),
-                (_, other) => other,
+    match (out.remove("body"), &body_sent) {
+        (Some(new), Some(old)) if new.get().as_bytes() == old.as_slice() => {}
+        // The engine edits a record in place, so a body it left alone comes
+        // back byte for byte: other bytes are a change, taken as written.
+        (Some(new), _) => {
+            changes.body = Some(match text_object {
+                Some(_) if new.get().starts_with('{') => Value::String(new.get().to_owned()),
+                _ => parse(new),
             });
         }
-    } else if body.is_some() {
-        changes.body = Some(Value::String(String::new()));
+        (None, Some(_)) => changes.body = Some(Value::String(String::new())),
+        (None, None) => {}
     }
     for key in &RESERVED[1..] {
         out.remove(*key);
@@ -166,13 +227,19 @@ pub fn run(view: &LogView, records: &mut dyn Records) -> Verdict {
         if reserved_attrs.contains_key(k) {
             continue;
         }
-        match out.remove(k) {
-            Some(new) if &new == v => {}
-            Some(new) => changes.attributes.push((i, new)),
+        let old = sent.iter().find(|(sk, _)| *sk == k.as_str()).map(|(_, j)| j.as_slice());
+        match out.remove(k.as_str()) {
+            Some(new) if Some(new.get().as_bytes()) == old => {}
+            Some(new) => {
+                let new = parse(new);
+                if &new != v {
+                    changes.attributes.push((i, new));
+                }
+            }
             None => changes.attributes.push((i, Value::String(String::new()))),
         }
     }
-    changes.added = out.into_iter().collect();
+    changes.added = out.into_iter().map(|(k, v)| (k, parse(v))).collect();
     changes.attributes.sort_by_key(|(i, _)| *i);
     Verdict::Keep(changes)
 }
@@ -228,6 +295,30 @@ mod tests {
         assert_eq!(c.added, vec![("env".into(), "prod".into())]);
         let drop = LogView { body: Some("drop me".into()), ..LogView::default() };
         assert_eq!(run(&drop, &mut Upper), Verdict::Drop);
+    }
+
+    #[test]
+    fn a_json_text_body_keeps_the_senders_key_order_and_spacing() {
+        // Edits in place, as the engine does.
+        struct InPlace;
+        impl Records for InPlace {
+            fn record(&mut self, r: &[u8]) -> Option<Vec<u8>> {
+                Some(String::from_utf8_lossy(r).replace("\"a\"", "\"A\"").into_bytes())
+            }
+            fn metadata(&mut self, f: &Map<String, Value>) -> Map<String, Value> {
+                f.clone()
+            }
+            fn value(&mut self, t: &str) -> String {
+                t.to_owned()
+            }
+        }
+        let view = LogView { body: Some(r#"{"z": 1, "email": "a"}"#.into()), ..LogView::default() };
+        let Verdict::Keep(c) = run(&view, &mut InPlace) else { panic!("dropped") };
+        assert_eq!(c.body, Some(Value::String(r#"{"z": 1, "email": "A"}"#.into())));
+        // Text that only starts like an object stays a string.
+        let view = LogView { body: Some(r#"{"a" broken"#.into()), ..LogView::default() };
+        let Verdict::Keep(c) = run(&view, &mut InPlace) else { panic!("dropped") };
+        assert_eq!(c.body, None, "a string body the engine did not change");
     }
 
     #[test]
