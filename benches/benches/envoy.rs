@@ -8,6 +8,9 @@
 //! Two more rows set the floor any proxy-wasm filter starts from: a filter
 //! that does nothing, and one that only buffers the request body, reads it
 //! and writes it back unchanged (`benches/envoy/body-echo`, built here).
+//! Two last rows send the same records as an OTLP/HTTP protobuf push
+//! (`/v1/logs`, what the OpenTelemetry SDKs and Collector send), with no
+//! filter and with the ingest filter.
 //!
 //! `cargo xtask dist && cargo bench -p logsift-benches --bench envoy`
 //! (`LOGSIFT_BENCH_ROUNDS=7` for more rounds than the default 3)
@@ -235,17 +238,11 @@ fn get(port: u16, path: &str) -> Option<Vec<u8>> {
     Some(resp[split + 4..].to_vec())
 }
 
-/// Sends `body` as POSTs over keep-alive connections from `CLIENTS`
+/// Sends `push` as POSTs over keep-alive connections from `CLIENTS`
 /// threads for `ROUND`; returns (requests/s, p50, p99).
-fn load(port: u16, body: &[u8]) -> (f64, Duration, Duration) {
+fn load(port: u16, push: &Push) -> (f64, Duration, Duration) {
     let stop = Arc::new(AtomicBool::new(false));
-    let head = format!(
-        "POST /ingest HTTP/1.1\r\nhost: bench\r\ncontent-type: application/x-ndjson\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
-    let mut request = head.into_bytes();
-    request.extend_from_slice(body);
-    let request = Arc::new(request);
+    let request = Arc::new(push.request(false));
     let t0 = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -296,6 +293,29 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// One request body and the headers that say what it is.
+#[derive(Clone)]
+struct Push {
+    path: &'static str,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl Push {
+    fn request(&self, close: bool) -> Vec<u8> {
+        let mut r = format!(
+            "POST {} HTTP/1.1\r\nhost: bench\r\ncontent-type: {}\r\ncontent-length: {}\r\n{}\r\n",
+            self.path,
+            self.content_type,
+            self.body.len(),
+            if close { "connection: close\r\n" } else { "" }
+        )
+        .into_bytes();
+        r.extend_from_slice(&self.body);
+        r
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument or `--list` asks
     // nothing of this bench.
@@ -320,6 +340,25 @@ fn main() {
         body.extend_from_slice(line);
         body.push(b'\n');
     }
+    let ndjson = Push { path: "/ingest", content_type: "application/x-ndjson", body: body.clone() };
+    // The same records as one OTLP/HTTP protobuf push.
+    let records: Vec<(u64, Vec<u8>)> = logsift_benches::sample_lines("structlog.ndjson")
+        .iter()
+        .skip(1)
+        .take(body.iter().filter(|&&b| b == b'\n').count())
+        .enumerate()
+        .map(|(i, l)| (1_732_464_000_000_000_000 + i as u64, l.clone()))
+        .collect();
+    let otlp = Push {
+        path: "/v1/logs",
+        content_type: "application/x-protobuf",
+        body: logsift_formats::batch::encode(
+            logsift_formats::batch::BatchFormat::OtlpProtobuf,
+            logsift_formats::batch::Origin { source: "bench" },
+            &records,
+        )
+        .body,
+    };
 
     let echo =
         logsift_host::build_fixture("logsift-fixture-body-echo", "wasm32-wasip1").expect("floor filter");
@@ -327,24 +366,27 @@ fn main() {
     let last = Arc::new(std::sync::Mutex::new(Vec::new()));
     let up = upstream(received.clone(), last.clone());
     let setups = [
-        ("no filter", String::new()),
-        ("logsift ingest", logsift_filter(&wasm.to_string_lossy(), SCRUB)),
+        ("no filter", String::new(), &ndjson),
+        ("logsift ingest", logsift_filter(&wasm.to_string_lossy(), SCRUB), &ndjson),
         // Buffering, splitting and rewriting the body with no stage on:
         // what the proxy-wasm plumbing costs apart from the engine.
         (
             "logsift ingest, no stages",
             logsift_filter(&wasm.to_string_lossy(), r#"{"proxy": {"role": "ingest"}}"#),
+            &ndjson,
         ),
-        ("lua redact", lua_filter(&script)),
+        ("lua redact", lua_filter(&script), &ndjson),
         // The floor of any proxy-wasm filter, logsift's engine or not.
-        ("wasm filter doing nothing", logsift_filter(&echo.to_string_lossy(), "continue")),
-        ("wasm filter echoing the body", logsift_filter(&echo.to_string_lossy(), "echo")),
+        ("wasm filter doing nothing", logsift_filter(&echo.to_string_lossy(), "continue"), &ndjson),
+        ("wasm filter echoing the body", logsift_filter(&echo.to_string_lossy(), "echo"), &ndjson),
+        ("no filter, OTLP protobuf", String::new(), &otlp),
+        ("logsift ingest, OTLP protobuf", logsift_filter(&wasm.to_string_lossy(), SCRUB), &otlp),
     ];
     // `LOGSIFT_BENCH_WASM_B=other.wasm` adds a second build of the module
     // (another opt-level, say) to the same interleaved rounds.
     let mut setups = setups.to_vec();
     if let Some(b) = std::env::var_os("LOGSIFT_BENCH_WASM_B") {
-        setups.push(("logsift ingest, build B", logsift_filter(&b.to_string_lossy(), SCRUB)));
+        setups.push(("logsift ingest, build B", logsift_filter(&b.to_string_lossy(), SCRUB), &ndjson));
     }
     let mut rps: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
     let mut p50: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
@@ -352,17 +394,17 @@ fn main() {
     let mut startup: Vec<Vec<f64>> = vec![Vec::new(); setups.len()];
     let rounds = std::env::var("LOGSIFT_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(ROUNDS);
     for round in 0..rounds {
-        for (i, (name, filters)) in setups.iter().enumerate() {
+        for (i, (name, filters, push)) in setups.iter().enumerate() {
             let (port, admin) = (free_port(), free_port());
             let envoy = start(&bin, &config(port, admin, up, filters), admin, &format!("{i}-{round}"));
             // One request first: the filter works (and warms up).
-            load_one(port, &body);
+            load_one(port, push);
             let seen = last.lock().map(|b| b.clone()).unwrap_or_default();
             let text = String::from_utf8_lossy(&seen);
-            if name.contains("redact") || name == &"logsift ingest" {
+            if name.contains("redact") || name.starts_with("logsift ingest") && !name.contains("no stages") {
                 assert!(!text.contains("@example.com"), "{name} let an email through:\n{text}");
             }
-            let (r, a, b) = load(port, &body);
+            let (r, a, b) = load(port, push);
             eprintln!(
                 "round {round} {name}: {r:.0} req/s, p50 {a:?}, p99 {b:?}, ready in {:?}",
                 envoy.started_in
@@ -381,7 +423,7 @@ fn main() {
     );
     println!("| setup | req/s | p50 ms | p99 ms | vs no filter | Envoy ready in ms |");
     println!("|---|---|---|---|---|---|");
-    for (i, (name, _)) in setups.iter().enumerate() {
+    for (i, (name, _, _)) in setups.iter().enumerate() {
         let r = median(rps[i].clone());
         println!(
             "| {name} | {r:.0} | {:.2} | {:.2} | {:.2}× | {:.0} |",
@@ -401,17 +443,24 @@ fn main() {
         "module size: {size} bytes; start-up with the module minus without: {:.0} ms",
         median(startup[1].clone()) - median(startup[0].clone())
     );
+    let by = |n: &str| setups.iter().position(|(s, _, _)| *s == n).map(|i| median(rps[i].clone()));
+    if let (Some(o), Some(n), Some(o0)) =
+        (by("logsift ingest, OTLP protobuf"), by("logsift ingest"), by("no filter, OTLP protobuf"))
+    {
+        println!(
+            "same records, OTLP protobuf ({} B) / NDJSON ({} B) through logsift: {:.2}×; logsift overhead on OTLP protobuf vs no filter: {:.0}%",
+            otlp.body.len(),
+            ndjson.body.len(),
+            o / n,
+            (1.0 - o / o0) * 100.0
+        );
+    }
     println!("upstream received {} body bytes in all", received.load(Ordering::Relaxed));
 }
 
-fn load_one(port: u16, body: &[u8]) {
+fn load_one(port: u16, push: &Push) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let head = format!(
-        "POST /ingest HTTP/1.1\r\nhost: bench\r\ncontent-type: application/x-ndjson\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    s.write_all(head.as_bytes()).expect("send");
-    s.write_all(body).expect("send");
+    s.write_all(&push.request(true)).expect("send");
     let mut resp = Vec::new();
     s.read_to_end(&mut resp).expect("answer");
     assert!(resp.starts_with(b"HTTP/1.1 204"), "{}", String::from_utf8_lossy(&resp));
