@@ -137,6 +137,9 @@ struct Counters {
     component_errors: AtomicU64,
     /// Push bodies refused, by `logsift_formats::Error::reason`.
     errors: Mutex<BTreeMap<&'static str, u64>>,
+    /// gRPC calls answered, by the name of their `grpc-status`: a gRPC
+    /// answer is HTTP 200 whatever its outcome.
+    grpc_calls: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 struct Shared {
@@ -590,6 +593,15 @@ fn metrics(shared: &Shared) -> String {
     ];
     for (name, help, v) in plain {
         list.push(counter(name, help, Vec::new(), v.load(Ordering::Relaxed)));
+    }
+    for (code, n) in lock(&c.grpc_calls).iter() {
+        let labels = vec![("grpc_code".to_owned(), (*code).to_owned())];
+        list.push(counter(
+            "logsift_serve_grpc_calls_total",
+            "OTLP/gRPC calls answered, by gRPC status (logsift's own answers and the upstream's relayed).",
+            labels,
+            *n,
+        ));
     }
     for (reason, n) in lock(&c.errors).iter() {
         let labels = vec![("reason".to_owned(), (*reason).to_owned())];

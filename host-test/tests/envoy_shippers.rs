@@ -167,6 +167,12 @@ fn otel_python_grpc_exporter_through_logsift_serve_reaches_the_backend_scrubbed(
     }
     // The two exports' records, counted once the backend said OK.
     assert!(metrics.contains("logsift_serve_forwarded_records_total 6"), "{metrics}");
+    // Every gRPC answer is HTTP 200; the calls are told apart by gRPC status.
+    for (code, n) in [("OK", 2), ("InvalidArgument", 1), ("ResourceExhausted", 1)] {
+        let line = format!("logsift_serve_grpc_calls_total{{grpc_code=\"{code}\"}} {n}\n");
+        assert!(metrics.contains(&line), "{line}: {metrics}");
+    }
+    assert!(metrics.contains("logsift_serve_grpc_calls_total{grpc_code=\"Unimplemented\"}"), "{metrics}");
     server.shutdown();
 
     // Listed as pass-through, the other service's call goes on as sent and
@@ -197,6 +203,7 @@ fn otel_python_grpc_exporter_through_logsift_serve_reaches_the_backend_scrubbed(
         .read_to_string()
         .unwrap();
     assert!(metrics.contains("logsift_serve_forward_errors_total 1"), "{metrics}");
+    assert!(metrics.contains("logsift_serve_grpc_calls_total{grpc_code=\"Unavailable\"} 1\n"), "{metrics}");
     server.shutdown();
 }
 

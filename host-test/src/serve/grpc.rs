@@ -57,6 +57,39 @@ pub enum Code {
     Unavailable = 14,
 }
 
+/// The gRPC status codes' names, by number, as gRPC's own Prometheus
+/// interceptors label them (`grpc_code="InvalidArgument"`).
+const CODE_NAMES: [&str; 17] = [
+    "OK",
+    "Canceled",
+    "Unknown",
+    "InvalidArgument",
+    "DeadlineExceeded",
+    "NotFound",
+    "AlreadyExists",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "FailedPrecondition",
+    "Aborted",
+    "OutOfRange",
+    "Unimplemented",
+    "Internal",
+    "Unavailable",
+    "DataLoss",
+    "Unauthenticated",
+];
+
+/// Counts a call under the name of its `grpc-status` (`Unknown` for a
+/// status that is missing or not a code).
+fn count_call(shared: &Shared, grpc_status: Option<&str>) {
+    let name = grpc_status
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .and_then(|n| CODE_NAMES.get(n))
+        .copied()
+        .unwrap_or("Unknown");
+    *lock(&shared.counters.grpc_calls).entry(name).or_default() += 1;
+}
+
 type Body = BoxBody<Bytes, Infallible>;
 
 /// The running gRPC listener.
@@ -158,6 +191,7 @@ fn status(shared: &Shared, code: Code, reason: Option<&'static str>, message: &s
         count_error(shared, reason);
     }
     *lock(&shared.counters.requests).entry(200).or_default() += 1;
+    count_call(shared, Some(&(code as u16).to_string()));
     let mut trailers = HeaderMap::new();
     trailers.insert("grpc-status", HeaderValue::from(code as u16));
     if let Ok(v) = HeaderValue::from_str(&percent_encode(&format!("logsift: {message}"))) {
@@ -258,11 +292,12 @@ async fn call(shared: Arc<Shared>, upstream: Arc<Upstream>, req: Request<Incomin
     };
 
     match relay(&shared, &upstream, &parts, out).await {
-        Ok((resp, ok)) => {
-            if ok {
+        Ok((resp, grpc_status)) => {
+            if resp.status() == StatusCode::OK && grpc_status.as_deref() == Some("0") {
                 shared.counters.forwarded_records.fetch_add(kept, Ordering::Relaxed);
             }
             *lock(&shared.counters.requests).entry(resp.status().as_u16()).or_default() += 1;
+            count_call(&shared, grpc_status.as_deref());
             resp
         }
         Err(e) => {
@@ -291,15 +326,15 @@ async fn sender(upstream: &Upstream) -> Result<SendRequest<Full<Bytes>>, String>
 }
 
 /// Sends the call on with its metadata, retrying while no answer comes;
-/// the upstream's answer whole (message and trailers), and whether its
+/// the upstream's answer whole (message and trailers), and its
 /// `grpc-status` (in the trailers, or the headers of a trailers-only
-/// answer) is OK.
+/// answer).
 async fn relay(
     shared: &Shared,
     upstream: &Upstream,
     parts: &hyper::http::request::Parts,
     body: Vec<u8>,
-) -> Result<(Response<Body>, bool), String> {
+) -> Result<(Response<Body>, Option<String>), String> {
     let body = Bytes::from(body);
     let mut uri = format!("http://{}{}", upstream.authority, parts.uri.path());
     if let Some(q) = parts.uri.query() {
@@ -332,7 +367,7 @@ async fn relay(
                 let trailers = collected.trailers().cloned();
                 let grpc_status =
                     trailers.as_ref().and_then(|t| t.get("grpc-status")).or(head.headers.get("grpc-status"));
-                let ok = head.status == StatusCode::OK && grpc_status.is_some_and(|v| v == "0");
+                let grpc_status = grpc_status.and_then(|v| v.to_str().ok()).map(str::to_owned);
                 let mut body = Full::new(collected.to_bytes()).map_err(|never| match never {}).boxed();
                 if let Some(t) = trailers {
                     body = body.with_trailers(std::future::ready(Some(Ok(t)))).boxed();
@@ -342,7 +377,7 @@ async fn relay(
                 for (k, v) in head.headers.iter().filter(|(k, _)| !hop_by_hop(k)) {
                     resp.headers_mut().append(k.clone(), v.clone());
                 }
-                return Ok((resp, ok));
+                return Ok((resp, grpc_status));
             }
             Ok(Err(e)) => last = e,
             Err(_) => last = format!("{uri}: no answer within {:?}", shared.opts.post_timeout),
