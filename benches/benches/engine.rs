@@ -49,6 +49,14 @@ fn engine(c: &mut Criterion) {
                 .to_owned(),
         ),
         ("pipeline_example", example),
+        // The motivating app's production pipeline: most records are sampled
+        // away, before the scrub.
+        (
+            "prod_strict_sampled_10pct",
+            r#"{"scrub": {"preset": "strict"}, "enrich": {"service": "tixora", "level": {}, "traceparent": {}},
+                "sample": {"default_rate": 0.1, "rates": {"info": 0.1, "debug": 0.0}}}"#
+                .to_owned(),
+        ),
     ];
     bench_config(c, "structlog", &sample_lines("structlog.ndjson"), &configs);
     let strict = &configs[1..2];

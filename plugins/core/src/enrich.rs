@@ -211,6 +211,12 @@ impl Enricher {
         Ok(Enricher { cfg: cfg.clone(), statics })
     }
 
+    /// Whether [`apply`](Self::apply) draws on the context's randomness
+    /// (request ids generated for records without one).
+    pub fn draws_random(&self) -> bool {
+        self.cfg.request_id.as_ref().is_some_and(|r| r.generate)
+    }
+
     /// The JWT source field, which the pipeline adds to the scrub key rules.
     pub fn jwt_source(&self) -> Option<&str> {
         self.cfg.jwt_subject.as_ref().map(|j| j.from.as_str())

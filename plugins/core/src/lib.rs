@@ -146,6 +146,12 @@ impl Pipeline {
             }
             _ => None,
         };
+        // Sampled away before the scrub when nothing else needs the record:
+        // in production most records are, and the scrub is most of the cost.
+        let early_rate = match self.decide_first(input, ctx, jwt_sub.as_deref()) {
+            Ok(rate) => rate,
+            Err(reason) => return self.drop(reason),
+        };
         let scrubbed = match &mut self.scrub {
             Some(s) => s.scrub(input),
             None => Scrubbed {
@@ -167,21 +173,23 @@ impl Pipeline {
         if let Some(e) = &self.enrich {
             e.apply(&mut rec, ctx, jwt_sub);
         }
-        if self.sample.as_ref().is_some_and(|s| s.dropped_by_rule(&rec)) {
+        if early_rate.is_none() && self.sample.as_ref().is_some_and(|s| s.dropped_by_rule(&rec)) {
             return self.drop(DropReason::Rule);
         }
         let fired = match &mut self.alerts {
             Some(a) => a.observe(&rec, ctx, &mut self.signals),
             None => None,
         };
-        let mut rate = None;
+        let mut rate = early_rate;
         if let Some(s) = &mut self.sample {
-            match s.decide(&rec, ctx, &mut self.emitted, fired.is_some()) {
-                Decision::Keep(r) => rate = Some(r),
-                _ if fired.is_some() => self.stats.kept_for_alert += 1,
-                Decision::Sampled => return self.drop(DropReason::Sampled),
-                Decision::RateLimited => return self.drop(DropReason::RateLimited),
-                Decision::Rule => return self.drop(DropReason::Rule),
+            if early_rate.is_none() {
+                match s.decide(&rec, ctx, &mut self.emitted, fired.is_some()) {
+                    Decision::Keep(r) => rate = Some(r),
+                    _ if fired.is_some() => self.stats.kept_for_alert += 1,
+                    Decision::Sampled => return self.drop(DropReason::Sampled),
+                    Decision::RateLimited => return self.drop(DropReason::RateLimited),
+                    Decision::Rule => return self.drop(DropReason::Rule),
+                }
             }
             if let (Some(field), Some(r)) = (s.rate_field(), rate)
                 && rec.is_object()
@@ -201,6 +209,45 @@ impl Pipeline {
         }
         self.kept_object = rec.is_object();
         self.keep(rec.into_bytes())
+    }
+
+    /// The sampling decision taken on the record as it came, before the
+    /// scrub, when nothing but the sampler reads it: no alert rules (they
+    /// must see every record, scrubbed, and an alert keeps its record), no
+    /// rate limit (its summaries carry field values, which must be the
+    /// scrubbed ones), and no enrichment that draws random request ids (it
+    /// would run twice). `Ok(None)`: decide after the scrub as usual;
+    /// `Ok(Some(rate))`: kept at `rate`; `Err`: dropped, never scrubbed.
+    ///
+    /// The decision reads the enriched record, as it would after the scrub:
+    /// the level, the trace id (or request id) and the drop rules' fields are
+    /// not what the scrub changes, so only a record with neither id (whose
+    /// SHA-256 decides) is decided on other bytes than before, as
+    /// deterministically. A drop rule matching a value the scrub would
+    /// redact sees the value.
+    fn decide_first(
+        &mut self,
+        input: &[u8],
+        ctx: &mut Ctx,
+        jwt_sub: Option<&str>,
+    ) -> Result<Option<f64>, DropReason> {
+        let Some(s) = &mut self.sample else { return Ok(None) };
+        if self.alerts.is_some() || s.emits() || self.enrich.as_ref().is_some_and(Enricher::draws_random) {
+            return Ok(None);
+        }
+        let mut rec = Record::new(Cow::Borrowed(input), detect_format(input));
+        if let Some(e) = &self.enrich {
+            e.apply(&mut rec, ctx, jwt_sub.map(str::to_owned));
+        }
+        if s.dropped_by_rule(&rec) {
+            return Err(DropReason::Rule);
+        }
+        match s.decide(&rec, ctx, &mut self.emitted, false) {
+            Decision::Keep(r) => Ok(Some(r)),
+            Decision::Sampled => Err(DropReason::Sampled),
+            Decision::RateLimited => Err(DropReason::RateLimited),
+            Decision::Rule => Err(DropReason::Rule),
+        }
     }
 
     /// Whether the record the last [`process`](Self::process) kept is known

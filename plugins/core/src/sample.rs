@@ -209,6 +209,12 @@ impl Sampler {
         })
     }
 
+    /// Whether a decision can emit a record (a rate-limit summary, which
+    /// carries the key's field values).
+    pub fn emits(&self) -> bool {
+        self.cfg.rate_limit.is_some()
+    }
+
     /// Whether a drop rule matches.
     pub fn dropped_by_rule(&self, rec: &Record<'_>) -> bool {
         self.drop.iter().any(|cs| all_hold(cs, rec, &self.levels))
