@@ -221,10 +221,10 @@ impl Pipeline {
     ///
     /// The decision reads the enriched record, as it would after the scrub:
     /// the level, the trace id (or request id) and the drop rules' fields are
-    /// not what the scrub changes, so only a record with neither id (whose
-    /// SHA-256 decides) is decided on other bytes than before, as
-    /// deterministically. A drop rule matching a value the scrub would
-    /// redact sees the value.
+    /// not what the scrub changes. A record with neither id, whose SHA-256
+    /// decides, takes the usual path, so it is decided on the same bytes as
+    /// before. A drop rule matching a value the scrub would redact sees the
+    /// value.
     fn decide_first(
         &mut self,
         input: &[u8],
@@ -241,6 +241,9 @@ impl Pipeline {
         }
         if s.dropped_by_rule(&rec) {
             return Err(DropReason::Rule);
+        }
+        if !s.decides_on_fields(&rec) {
+            return Ok(None);
         }
         match s.decide(&rec, ctx, &mut self.emitted, false) {
             Decision::Keep(r) => Ok(Some(r)),

@@ -215,6 +215,19 @@ impl Sampler {
         self.cfg.rate_limit.is_some()
     }
 
+    /// Whether [`decide`](Self::decide) reads only fields of `rec`, not its
+    /// bytes: its level's rate is 0 or 1, or it has a trace id or a request
+    /// id. Without either id the decision is a digest of the whole record,
+    /// which differs before and after the scrub.
+    pub fn decides_on_fields(&self, rec: &Record<'_>) -> bool {
+        let rate = self.rate_for(rec);
+        rate >= 1.0
+            || rate <= 0.0
+            || rec.get_path(&self.cfg.trace_id_field).is_some_and(|v| parse_trace_id(&v.text()).is_some())
+            || rec.get_path(&self.cfg.traceparent_field).is_some()
+            || rec.get_path(&self.cfg.request_id_field).is_some()
+    }
+
     /// Whether a drop rule matches.
     pub fn dropped_by_rule(&self, rec: &Record<'_>) -> bool {
         self.drop.iter().any(|cs| all_hold(cs, rec, &self.levels))
