@@ -20,12 +20,12 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use logsift_benches::{root, sample_lines};
+use logsift_benches::{proxy_wasm_ingest_strict, sample_lines};
 use logsift_core::{Ctx, Pipeline};
 use logsift_formats::batch::{BatchFormat, Origin, encode};
 use logsift_formats::{Body, Engine, Headers, Records, detect, encoding, grpc, rewrite};
 use logsift_host::fluent_bit::engine;
-use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
+use logsift_host::proxy_wasm::Request;
 use serde_json::{Map, Value};
 
 /// Records per push, as a shipper batches them.
@@ -178,18 +178,8 @@ fn formats(c: &mut Criterion) {
         });
     }
 
-    let wasm = root().join("dist/logsift_proxy_wasm.wasm");
-    if wasm.exists() {
-        let engine = engine().expect("engine");
-        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
-        let cfg = ProxyWasmConfig {
-            plugin_config: br#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "strict"}}"#.to_vec(),
-            buffer_limit: 8 << 20,
-            ..ProxyWasmConfig::default()
-        };
-        let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
-        let mut vm =
-            ProxyWasm::new(&engine, &module, cfg, Box::new(up), 1_732_464_000_000_000_000).expect("vm");
+    let engine = engine().expect("engine");
+    if let Some(mut vm) = proxy_wasm_ingest_strict(&engine) {
         for f in &all {
             g.bench_function(format!("proxy_wasm_{}", f.name), |b| {
                 b.iter(|| {
@@ -204,8 +194,6 @@ fn formats(c: &mut Criterion) {
                 })
             });
         }
-    } else {
-        eprintln!("{} is missing: run `cargo xtask dist` to bench the proxy-wasm module", wasm.display());
     }
     g.finish();
 }

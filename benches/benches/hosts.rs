@@ -24,12 +24,15 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logsift_benches::wasm_parts::Parts;
-use logsift_benches::{bytes_kept, json_tokens, raw_matches, root, sample_lines, strict_scrubber, walked};
+use logsift_benches::{
+    bytes_kept, json_tokens, proxy_wasm_ingest_strict, raw_matches, root, sample_lines, strict_scrubber,
+    walked,
+};
 use logsift_core::{Ctx, Outcome, Pipeline};
 use logsift_host::component::{ComponentConfig, ComponentFilter, ComponentPlugin};
 use logsift_host::fluent_bit::{FilterResult, FluentBit, FluentBitConfig, engine};
 use logsift_host::fluent_bit_record;
-use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig, Request};
+use logsift_host::proxy_wasm::Request;
 use logsift_host::serve::{ServeOptions, Server};
 use wasmtime::Engine;
 
@@ -126,17 +129,7 @@ fn hosts(c: &mut Criterion) {
 
     // The proxy-wasm module in the `ingest` role, as Envoy runs it: each
     // batch one NDJSON POST body, buffered, rewritten and forwarded.
-    let wasm = root().join("dist/logsift_proxy_wasm.wasm");
-    if wasm.exists() {
-        let module = wasmtime::Module::from_file(&engine, &wasm).expect("module");
-        let cfg = ProxyWasmConfig {
-            plugin_config: br#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "strict"}}"#.to_vec(),
-            buffer_limit: 8 << 20,
-            ..ProxyWasmConfig::default()
-        };
-        let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
-        let mut vm =
-            ProxyWasm::new(&engine, &module, cfg, Box::new(up), 1_732_464_000_000_000_000).expect("vm");
+    if let Some(mut vm) = proxy_wasm_ingest_strict(&engine) {
         g.bench_function("proxy_wasm_ingest_strict", |b| {
             b.iter(|| {
                 let mut n = 0;
@@ -149,8 +142,6 @@ fn hosts(c: &mut Criterion) {
                 n
             })
         });
-    } else {
-        eprintln!("{} is missing: run `cargo xtask dist` to bench the proxy-wasm module", wasm.display());
     }
     g.finish();
 }

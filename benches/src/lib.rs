@@ -16,6 +16,7 @@ use std::hint::black_box;
 use logsift_core::json::tokens_only;
 use logsift_core::scrub::{ScrubConfig, Scrubber};
 use logsift_core::{Ctx, Outcome, Pipeline};
+use logsift_host::proxy_wasm::{CallAnswer, HttpCall, HttpResponse, ProxyWasm, ProxyWasmConfig};
 
 /// Every record through `p`: the bytes kept. Rows return it so the work
 /// can't be optimised away, and checks compare it across hosts.
@@ -53,6 +54,25 @@ pub fn walked(s: &mut Scrubber, records: &[Vec<u8>]) -> Vec<Vec<u8>> {
 /// read; panics on a record that is not one JSON document.
 pub fn json_tokens(walked: &[Vec<u8>]) -> u64 {
     walked.iter().map(|r| tokens_only(black_box(r)).expect("a walked record is JSON") as u64).sum()
+}
+
+/// The built `dist/logsift_proxy_wasm.wasm` in the harness's proxy-wasm
+/// driver as an `ingest` filter with the strict preset, every upstream call
+/// answered 200; `None` (and a hint) when it is not built.
+pub fn proxy_wasm_ingest_strict(engine: &wasmtime::Engine) -> Option<ProxyWasm> {
+    let wasm = root().join("dist/logsift_proxy_wasm.wasm");
+    if !wasm.exists() {
+        eprintln!("{} is missing: run `cargo xtask dist` to bench the proxy-wasm module", wasm.display());
+        return None;
+    }
+    let module = wasmtime::Module::from_file(engine, &wasm).expect("module");
+    let cfg = ProxyWasmConfig {
+        plugin_config: br#"{"proxy": {"role": "ingest"}, "scrub": {"preset": "strict"}}"#.to_vec(),
+        buffer_limit: 8 << 20,
+        ..ProxyWasmConfig::default()
+    };
+    let up = |_: &HttpCall| CallAnswer::Response(HttpResponse::status(200));
+    Some(ProxyWasm::new(engine, &module, cfg, Box::new(up), 1_732_464_000_000_000_000).expect("vm"))
 }
 
 #[cfg(test)]
